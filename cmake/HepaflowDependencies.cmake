@@ -1,0 +1,74 @@
+# Third-party dependencies of hepaflow. Everything comes from Debian packages (see README) or from
+# the CUDA toolkit at /usr/local/cuda. A prefix of unpacked .deb files (the GPU machine has no -dev
+# packages) can be given with -DHEPAFLOW_DEPS_PREFIX=/path; it is searched first.
+set(HEPAFLOW_DEPS_PREFIX "" CACHE PATH "Extra prefix holding unpacked header-only dependencies (usr/include)")
+set(_hf_hint_dirs "")
+if(HEPAFLOW_DEPS_PREFIX)
+  list(APPEND _hf_hint_dirs "${HEPAFLOW_DEPS_PREFIX}/usr/include" "${HEPAFLOW_DEPS_PREFIX}/include")
+endif()
+
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_package(Threads REQUIRED)
+
+# ---- Thrust / CCCL: the toolkit's copy (CUDA 13: include/cccl), else Debian's libthrust-dev ------
+# One Thrust for the whole binary: the CPU backend compiles the same headers nvcc uses.
+find_path(HEPAFLOW_CCCL_INCLUDE_DIR thrust/version.h
+  HINTS ${_hf_hint_dirs}
+  PATHS /usr/local/cuda/include/cccl /usr/local/cuda/include /usr/include
+  NO_DEFAULT_PATH)
+if(NOT HEPAFLOW_CCCL_INCLUDE_DIR)
+  message(FATAL_ERROR "Thrust not found: install the CUDA toolkit (/usr/local/cuda) or Debian's libthrust-dev")
+endif()
+add_library(hepaflow_thrust INTERFACE)
+target_include_directories(hepaflow_thrust SYSTEM INTERFACE ${HEPAFLOW_CCCL_INCLUDE_DIR})
+message(STATUS "Thrust headers: ${HEPAFLOW_CCCL_INCLUDE_DIR}")
+
+# ---- toml++ (header-only mode) and CLI11 -----------------------------------------------------------
+find_path(HEPAFLOW_TOMLPP_INCLUDE_DIR toml++/toml.h HINTS ${_hf_hint_dirs})
+if(NOT HEPAFLOW_TOMLPP_INCLUDE_DIR)
+  message(FATAL_ERROR "toml++ not found: apt-get install libtomlplusplus-dev")
+endif()
+add_library(hepaflow_tomlpp INTERFACE)
+target_include_directories(hepaflow_tomlpp SYSTEM INTERFACE ${HEPAFLOW_TOMLPP_INCLUDE_DIR})
+target_compile_definitions(hepaflow_tomlpp INTERFACE TOML_HEADER_ONLY=1 TOML_EXCEPTIONS=1)
+
+find_path(HEPAFLOW_CLI11_INCLUDE_DIR CLI/CLI.hpp HINTS ${_hf_hint_dirs})
+if(NOT HEPAFLOW_CLI11_INCLUDE_DIR)
+  message(FATAL_ERROR "CLI11 not found: apt-get install libcli11-dev")
+endif()
+add_library(hepaflow_cli11 INTERFACE)
+target_include_directories(hepaflow_cli11 SYSTEM INTERFACE ${HEPAFLOW_CLI11_INCLUDE_DIR})
+
+# ---- VTK (optional) -----------------------------------------------------------------------------------
+if(HEPAFLOW_WITH_VTK)
+  find_package(VTK 9 COMPONENTS CommonCore CommonDataModel IOXML IOLegacy QUIET)
+  if(NOT VTK_FOUND)
+    message(FATAL_ERROR "VTK 9 not found: apt-get install libvtk9-dev, or configure with -DHEPAFLOW_WITH_VTK=OFF")
+  endif()
+endif()
+
+# ---- CHOLMOD (optional, CPU-only direct solver) --------------------------------------------------------
+if(HEPAFLOW_WITH_CHOLMOD)
+  find_path(HEPAFLOW_CHOLMOD_INCLUDE_DIR cholmod.h PATH_SUFFIXES suitesparse)
+  find_library(HEPAFLOW_CHOLMOD_LIBRARY cholmod)
+  if(HEPAFLOW_CHOLMOD_INCLUDE_DIR AND HEPAFLOW_CHOLMOD_LIBRARY)
+    add_library(hepaflow_cholmod INTERFACE)
+    target_include_directories(hepaflow_cholmod SYSTEM INTERFACE ${HEPAFLOW_CHOLMOD_INCLUDE_DIR})
+    target_link_libraries(hepaflow_cholmod INTERFACE ${HEPAFLOW_CHOLMOD_LIBRARY})
+    message(STATUS "CHOLMOD: ${HEPAFLOW_CHOLMOD_LIBRARY}")
+  else()
+    message(WARNING "CHOLMOD not found (apt-get install libsuitesparse-dev): direct solver disabled")
+    set(HEPAFLOW_WITH_CHOLMOD OFF CACHE BOOL "" FORCE)
+  endif()
+endif()
+
+# ---- CUDA ------------------------------------------------------------------------------------------------
+if(HEPAFLOW_ENABLE_CUDA)
+  if(NOT CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES 90)
+  endif()
+  enable_language(CUDA)
+  set(CMAKE_CUDA_STANDARD 17)
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  find_package(CUDAToolkit REQUIRED)
+endif()

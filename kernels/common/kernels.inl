@@ -1,0 +1,234 @@
+// The common kernels: one implementation for every backend. Included inside
+// namespace hepaflow::kernels::<backend> by cpu/kernels_cpu.cpp and cuda/kernels_cuda.cu, after
+// thrust_includes.hpp. Arrays are raw pointers into the backend's memory; thrust::device is the
+// backend's execution policy (OpenMP on cpu/, CUDA on cuda/).
+
+// ------------------------------------------------------------------ vector algebra
+struct AxpyOp {
+  double a;
+  HF_HOST_DEVICE double operator()(double x, double y) const { return a * x + y; }
+};
+struct XpbyOp {
+  double b;
+  HF_HOST_DEVICE double operator()(double x, double y) const { return x + b * y; }
+};
+struct MultiplyOp {
+  HF_HOST_DEVICE double operator()(double x, double y) const { return x * y; }
+};
+struct AbsOp {
+  HF_HOST_DEVICE double operator()(double x) const { return x < 0 ? -x : x; }
+};
+struct MaxOp {
+  HF_HOST_DEVICE double operator()(double a, double b) const { return a < b ? b : a; }
+};
+
+inline void fill(std::size_t n, double value, double* x) { thrust::fill(thrust::device, x, x + n, value); }
+inline double dot(std::size_t n, const double* x, const double* y) {
+  return thrust::inner_product(thrust::device, x, x + n, y, 0.0);
+}
+inline void axpy(std::size_t n, double a, const double* x, double* y) {
+  thrust::transform(thrust::device, x, x + n, y, y, AxpyOp{a});
+}
+inline void xpby(std::size_t n, const double* x, double b, double* y) {
+  thrust::transform(thrust::device, x, x + n, y, y, XpbyOp{b});
+}
+inline void multiply(std::size_t n, const double* x, const double* y, double* z) {
+  thrust::transform(thrust::device, x, x + n, y, z, MultiplyOp{});
+}
+inline double max_abs(std::size_t n, const double* x) {
+  return thrust::transform_reduce(thrust::device, x, x + n, AbsOp{}, 0.0, MaxOp{});
+}
+
+// ------------------------------------------------------------------ sparse
+struct CsrRowProduct {
+  CsrView a;
+  const double* x;
+  double* y;
+  HF_HOST_DEVICE void operator()(index_t row) const {
+    double sum = 0.0;
+    for (index_t k = a.row_ptr[row]; k < a.row_ptr[row + 1]; ++k) sum += a.val[k] * x[a.col[k]];
+    y[row] = sum;
+  }
+};
+inline void spmv(const CsrView& a, const double* x, double* y) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0), thrust::counting_iterator<index_t>(a.rows),
+                   CsrRowProduct{a, x, y});
+}
+struct InverseDiagonalOp {
+  CsrView a;
+  double* inv_diag;
+  HF_HOST_DEVICE void operator()(index_t row) const {
+    double d = 0.0;
+    for (index_t k = a.row_ptr[row]; k < a.row_ptr[row + 1]; ++k)
+      if (a.col[k] == row) d = a.val[k];
+    inv_diag[row] = d != 0.0 ? 1.0 / d : 1.0;
+  }
+};
+inline void inverse_diagonal(const CsrView& a, double* inv_diag) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0), thrust::counting_iterator<index_t>(a.rows),
+                   InverseDiagonalOp{a, inv_diag});
+}
+
+// ------------------------------------------------------------------ network physics
+// Poiseuille's law (MODEL.md §2; Hagen 1839, Poiseuille 1840): G = pi r^4 / (8 mu L).
+struct PoiseuilleConductanceOp {
+  const double* radius;
+  const double* length;
+  const double* viscosity;
+  double* conductance;
+  HF_HOST_DEVICE void operator()(index_t s) const {
+    const double pi = 3.14159265358979323846;
+    const double r = radius[s];
+    const double r2 = r * r;
+    conductance[s] = pi * r2 * r2 / (8.0 * viscosity[s] * length[s]);
+  }
+};
+inline void poiseuille_conductance(std::size_t segments, const double* radius, const double* length,
+                                   const double* viscosity, double* conductance) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(static_cast<index_t>(segments)),
+                   PoiseuilleConductanceOp{radius, length, viscosity, conductance});
+}
+
+// Mass conservation sum_e Q_e = 0 at an unknown node i with Q_e = G_e (p_i - p_j) gives row i of the
+// weighted graph Laplacian: L_ii = sum_e G_e, L_ij = -G_e (MODEL.md §2).
+struct AssembleLaplacianRow {
+  LaplacianPattern p;
+  const double* conductance;
+  double* values;
+  HF_HOST_DEVICE void operator()(index_t row) const {
+    const index_t node = p.row_node[row];
+    for (index_t k = p.row_ptr[row]; k < p.row_ptr[row + 1]; ++k) {
+      const index_t seg = p.entry_segment[k];
+      if (seg >= 0) {
+        values[k] = -conductance[seg];
+      } else {
+        double diag = 0.0;
+        for (index_t j = p.adj_ptr[node]; j < p.adj_ptr[node + 1]; ++j) diag += conductance[p.adj_segment[j]];
+        values[k] = diag;
+      }
+    }
+  }
+};
+inline void assemble_laplacian(const LaplacianPattern& p, const double* conductance, double* values) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0), thrust::counting_iterator<index_t>(p.unknowns),
+                   AssembleLaplacianRow{p, conductance, values});
+}
+struct AssembleRhsRow {
+  LaplacianPattern p;
+  const double* conductance;
+  const double* node_pressure_bc;
+  const double* node_inflow;
+  double* rhs;
+  HF_HOST_DEVICE void operator()(index_t row) const {
+    const index_t node = p.row_node[row];
+    double b = node_inflow[node];
+    for (index_t j = p.adj_ptr[node]; j < p.adj_ptr[node + 1]; ++j) {
+      const index_t other = p.adj_other[j];
+      if (p.node_unknown[other] < 0) b += conductance[p.adj_segment[j]] * node_pressure_bc[other];
+    }
+    rhs[row] = b;
+  }
+};
+inline void assemble_rhs(const LaplacianPattern& p, const double* conductance, const double* node_pressure_bc,
+                         const double* node_inflow, double* rhs) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0), thrust::counting_iterator<index_t>(p.unknowns),
+                   AssembleRhsRow{p, conductance, node_pressure_bc, node_inflow, rhs});
+}
+struct ExpandPressureOp {
+  const index_t* node_unknown;
+  const double* x;
+  const double* node_pressure_bc;
+  double* node_pressure;
+  HF_HOST_DEVICE void operator()(index_t node) const {
+    const index_t row = node_unknown[node];
+    node_pressure[node] = row >= 0 ? x[row] : node_pressure_bc[node];
+  }
+};
+inline void expand_pressure(std::size_t nodes, const index_t* node_unknown, const double* x,
+                            const double* node_pressure_bc, double* node_pressure) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(static_cast<index_t>(nodes)),
+                   ExpandPressureOp{node_unknown, x, node_pressure_bc, node_pressure});
+}
+// Poiseuille flow Q = G (p_a - p_b), positive from node a to node b (MODEL.md §2).
+struct SegmentFlowOp {
+  const index_t* from;
+  const index_t* to;
+  const double* conductance;
+  const double* node_pressure;
+  double* flow;
+  HF_HOST_DEVICE void operator()(index_t s) const {
+    flow[s] = conductance[s] * (node_pressure[from[s]] - node_pressure[to[s]]);
+  }
+};
+inline void segment_flow(std::size_t segments, const index_t* from, const index_t* to, const double* conductance,
+                         const double* node_pressure, double* flow) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(static_cast<index_t>(segments)),
+                   SegmentFlowOp{from, to, conductance, node_pressure, flow});
+}
+// Mean velocity v = Q / (pi r^2); wall shear stress of Poiseuille flow tau = 4 mu |Q| / (pi r^3)
+// (MODEL.md §2 "Derived").
+struct VelocityShearOp {
+  const double* flow;
+  const double* radius;
+  const double* viscosity;
+  double* velocity;
+  double* wall_shear_stress;
+  HF_HOST_DEVICE void operator()(index_t s) const {
+    const double pi = 3.14159265358979323846;
+    const double r = radius[s];
+    const double q = flow[s];
+    velocity[s] = q / (pi * r * r);
+    wall_shear_stress[s] = 4.0 * viscosity[s] * (q < 0 ? -q : q) / (pi * r * r * r);
+  }
+};
+inline void velocity_and_shear(std::size_t segments, const double* flow, const double* radius, const double* viscosity,
+                               double* velocity, double* wall_shear_stress) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(static_cast<index_t>(segments)),
+                   VelocityShearOp{flow, radius, viscosity, velocity, wall_shear_stress});
+}
+struct NodeNetOutflowOp {
+  const index_t* adj_ptr;
+  const index_t* adj_segment;
+  const index_t* from;
+  const double* flow;
+  double* net;
+  HF_HOST_DEVICE void operator()(index_t node) const {
+    double sum = 0.0;
+    for (index_t j = adj_ptr[node]; j < adj_ptr[node + 1]; ++j) {
+      const index_t s = adj_segment[j];
+      sum += from[s] == node ? flow[s] : -flow[s];
+    }
+    net[node] = sum;
+  }
+};
+inline void node_net_outflow(std::size_t nodes, const index_t* adj_ptr, const index_t* adj_segment, const index_t* from,
+                             const double* flow, double* net_outflow) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(static_cast<index_t>(nodes)),
+                   NodeNetOutflowOp{adj_ptr, adj_segment, from, flow, net_outflow});
+}
+
+/// The compute entries of this backend's KernelSet (memory entries are filled by the backend).
+inline KernelSet common_kernel_set() {
+  KernelSet k{};
+  k.fill = &fill;
+  k.dot = &dot;
+  k.axpy = &axpy;
+  k.xpby = &xpby;
+  k.multiply = &multiply;
+  k.max_abs = &max_abs;
+  k.spmv = &spmv;
+  k.inverse_diagonal = &inverse_diagonal;
+  k.poiseuille_conductance = &poiseuille_conductance;
+  k.assemble_laplacian = &assemble_laplacian;
+  k.assemble_rhs = &assemble_rhs;
+  k.expand_pressure = &expand_pressure;
+  k.segment_flow = &segment_flow;
+  k.velocity_and_shear = &velocity_and_shear;
+  k.node_net_outflow = &node_net_outflow;
+  return k;
+}

@@ -1,0 +1,106 @@
+#pragma once
+// Every data-parallel step of hepaflow, declared once. The implementations live once in
+// kernels/common/*.inl (Thrust algorithms + HF_HOST_DEVICE functors) and are compiled twice:
+// into hepaflow::kernels::cpu by g++ (Thrust OpenMP system) and into hepaflow::kernels::cuda by
+// nvcc. Callers reach a backend through its KernelSet (a table of function pointers), so no Thrust
+// type crosses this interface: arrays are raw pointers into memory owned by that backend
+// (allocate/release below; see DeviceArray in solver/).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace hepaflow::kernels {
+
+using index_t = std::int32_t;
+
+/// Compressed sparse row matrix whose arrays live on one backend.
+struct CsrView {
+  index_t rows = 0;
+  const index_t* row_ptr = nullptr;  ///< rows+1
+  const index_t* col = nullptr;      ///< nnz
+  const double* val = nullptr;       ///< nnz
+};
+
+/// Pattern of the reduced nodal (graph Laplacian) system of a network, with the maps needed to
+/// fill its values from segment conductances by gathers only (race-free on every backend).
+struct LaplacianPattern {
+  index_t unknowns = 0;                   ///< rows = nodes that are not pressure boundaries
+  index_t nnz = 0;
+  const index_t* row_ptr = nullptr;       ///< unknowns+1
+  const index_t* col = nullptr;           ///< nnz
+  const index_t* entry_segment = nullptr; ///< nnz: segment of an off-diagonal entry, -1 on the diagonal
+  const index_t* row_node = nullptr;      ///< unknowns: node index of each row
+  const index_t* adj_ptr = nullptr;       ///< nodes+1: incident segments of each node (CSR)
+  const index_t* adj_segment = nullptr;   ///< 2*segments
+  const index_t* adj_other = nullptr;     ///< 2*segments: node at the other end
+  const index_t* node_unknown = nullptr;  ///< nodes: row index, or -1 for a pressure-boundary node
+};
+
+struct KernelSet {
+  const char* backend_name;  ///< "cpu" or "cuda"
+
+  // ---- memory ----------------------------------------------------------------------------------
+  void* (*allocate)(std::size_t bytes);
+  void (*release)(void* p);
+  void (*copy_to_device)(void* dst, const void* host_src, std::size_t bytes);
+  void (*copy_to_host)(void* host_dst, const void* src, std::size_t bytes);
+  void (*copy_on_device)(void* dst, const void* src, std::size_t bytes);
+
+  // ---- vector algebra (n doubles) -------------------------------------------------------------
+  void (*fill)(std::size_t n, double value, double* x);
+  double (*dot)(std::size_t n, const double* x, const double* y);
+  /// y += a*x
+  void (*axpy)(std::size_t n, double a, const double* x, double* y);
+  /// y = x + b*y
+  void (*xpby)(std::size_t n, const double* x, double b, double* y);
+  /// z = x .* y
+  void (*multiply)(std::size_t n, const double* x, const double* y, double* z);
+  /// max |x_i|
+  double (*max_abs)(std::size_t n, const double* x);
+
+  // ---- sparse ------------------------------------------------------------------------------------
+  /// y = A x
+  void (*spmv)(const CsrView& a, const double* x, double* y);
+  /// inverse of the diagonal of A (Jacobi preconditioner)
+  void (*inverse_diagonal)(const CsrView& a, double* inv_diag);
+
+  // ---- network physics ---------------------------------------------------------------------------
+  /// Poiseuille conductance G = pi r^4 / (8 mu L) per segment; segments flagged closed get 0.
+  void (*poiseuille_conductance)(std::size_t segments, const double* radius, const double* length,
+                                 const double* viscosity, double* conductance);
+  /// Values of the reduced Laplacian from conductances: diagonal = sum of incident G,
+  /// off-diagonal = -G of the connecting segment.
+  void (*assemble_laplacian)(const LaplacianPattern& p, const double* conductance, double* values);
+  /// Right-hand side: b_i = sum over incident segments to pressure-boundary nodes of G*p_bc
+  /// + prescribed inflow q_i.
+  void (*assemble_rhs)(const LaplacianPattern& p, const double* conductance, const double* node_pressure_bc,
+                       const double* node_inflow, double* rhs);
+  /// Node pressures from the reduced solution: p = x[row] for unknown nodes, the boundary value else.
+  void (*expand_pressure)(std::size_t nodes, const index_t* node_unknown, const double* x,
+                          const double* node_pressure_bc, double* node_pressure);
+  /// Segment flow Q = G (p_from - p_to) (MODEL.md §2, Poiseuille).
+  void (*segment_flow)(std::size_t segments, const index_t* from, const index_t* to, const double* conductance,
+                       const double* node_pressure, double* flow);
+  /// Velocity Q/(pi r^2) and wall shear stress 4 mu |Q| / (pi r^3) per segment.
+  void (*velocity_and_shear)(std::size_t segments, const double* flow, const double* radius,
+                             const double* viscosity, double* velocity, double* wall_shear_stress);
+  /// Net flow out of each node through its segments (sum_e Q_e leaving minus entering).
+  void (*node_net_outflow)(std::size_t nodes, const index_t* adj_ptr, const index_t* adj_segment,
+                           const index_t* from, const double* flow, double* net_outflow);
+};
+
+/// The CPU backend (always present).
+namespace cpu {
+const KernelSet& kernel_set();
+}
+/// The CUDA backend: nullptr when hepaflow was built without CUDA or no CUDA device is usable;
+/// `why` then says which.
+namespace cuda {
+const KernelSet* kernel_set(std::string* why = nullptr);
+/// Name of CUDA device 0 and its peak memory bandwidth (GB/s, from clock and bus width); empty if none.
+std::string device_name();
+double device_peak_bandwidth_gbs();
+bool built_with_cuda();
+}  // namespace cuda
+
+}  // namespace hepaflow::kernels

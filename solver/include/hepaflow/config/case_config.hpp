@@ -1,0 +1,82 @@
+#pragma once
+// CaseConfig: a case file (TOML, schema_version 1) after validation, in SI units. Built by
+// load_case(); consumed by the app and the simulation. DESIGN.md "Conventions" and "Case file
+// sketch"; every key is documented in docs/case_reference.md.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hepaflow {
+
+/// Parameters of a built-in network generator ([network] generator = ...).
+struct GeneratorSpec {
+  std::string name;               ///< "lobule" | "lobule_block" | "ladder" | "tree" | "grid"
+  std::string preset = "human";   ///< lobule presets: "human" | "rat" (PARAMETERS.md §7.1)
+  int rings = 0;                  ///< lobule: radial node rings PT->CV (0 = preset default)
+  int layers = 0;                 ///< lobule: node layers along the lobule axis (0 = preset default)
+  int blocks_x = 1, blocks_y = 1; ///< lobule_block: lobules in x and y
+  std::vector<int> size;          ///< ladder: {rungs}; tree: {generations}; grid: {nx, ny, nz}
+  std::uint64_t seed = 1;         ///< jitter / random radii
+};
+
+struct NetworkConfig {
+  std::string file;               ///< network file, resolved relative to the case file's folder; empty if generated
+  std::string format = "auto";    ///< "auto" | "dat" | "csv" | "vtp"
+  double file_length_unit = 1e-6; ///< m per length unit of .vtp/.csv coordinates and radii (vtp/csv carry none)
+  std::string radius_array;       ///< .vtp: name of the radius point/cell array ("" = auto-detect)
+  bool radius_is_diameter = false;///< .vtp: the array holds diameters
+  std::optional<GeneratorSpec> generator;
+  bool drop_unconnected = false;  ///< drop components without a pressure boundary (warning) instead of erroring
+};
+
+struct BloodConfig {
+  std::string viscosity_law = "constant";  ///< "constant" (others arrive with the rheology issue)
+  double viscosity = 3.5e-3;               ///< [Pa s], used by "constant" (Debbaut 2012)
+  double plasma_viscosity = 1.2e-3;        ///< [Pa s]
+  double mcv = 90e-18;                     ///< mean corpuscular volume [m^3] (90 fl human)
+  std::string phase_separation = "none";   ///< "none"
+  double haematocrit = 0.45;               ///< inflow discharge haematocrit default
+};
+
+/// One [[boundary.node]] entry: exactly one of pressure / flow is set.
+struct BoundaryNodeConfig {
+  std::int64_t id = 0;                  ///< node id as in the network file
+  std::optional<double> pressure;       ///< [Pa]
+  std::optional<double> flow;           ///< [m^3/s], positive into the network
+  std::optional<double> haematocrit;
+  std::optional<double> po2_mmHg;
+  int line = 0;                         ///< line in the case file (for error messages)
+};
+
+struct SolverConfig {
+  std::string method = "auto";     ///< "auto" | "pcg" | "direct"
+  double tolerance = 1e-10;        ///< relative residual ||b - A x|| / ||b||
+  int max_iterations = 200000;
+  std::string backend = "auto";    ///< "auto" | "cpu" | "cuda" (the CLI's --backend wins)
+};
+
+struct OutputConfig {
+  bool vtk = true;                 ///< write network_NNNNNN.vtp + network.pvd
+};
+
+struct CaseConfig {
+  std::string path;                ///< the case file as given
+  std::string name;
+  std::string description;
+  NetworkConfig network;
+  BloodConfig blood;
+  std::vector<BoundaryNodeConfig> boundary_nodes;
+  SolverConfig solver;
+  OutputConfig output;
+  std::string resolved_toml;       ///< the case after --set overrides, with defaults filled in, as TOML text
+};
+
+/// Parse and validate a case file. `overrides` are "table.key=value" strings (--set), applied before
+/// validation; value is parsed as TOML (so strings need quotes: disease.stage="F3"; a bare word
+/// that is not valid TOML is taken as a string). All problems are collected and thrown together as
+/// one InputError whose lines read "file:line:col: message" (exit code 3). Unknown keys get a
+/// "did you mean" suggestion. Missing/unreadable file: IoError (exit code 4).
+CaseConfig load_case(const std::string& path, const std::vector<std::string>& overrides = {});
+
+}  // namespace hepaflow

@@ -1,0 +1,20 @@
+#pragma once
+// Atomic file output: write to "<path>.tmp.<pid>" and rename over <path>, so a killed run never
+// leaves a truncated file (DESIGN.md "Output directory").
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace hepaflow::io {
+
+/// Write through `fill` into a temporary file beside `path`, flush, then rename to `path`.
+/// Throws IoError naming the path on any failure (the temporary is removed).
+void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill);
+
+/// Temporary name beside `path` for writers that produce the file themselves (e.g. VTK writers);
+/// call commit_temporary() after they succeed.
+std::string temporary_path_for(const std::string& path);
+/// Rename `temporary` to `path` (IoError on failure; the temporary is removed).
+void commit_temporary(const std::string& temporary, const std::string& path);
+
+}  // namespace hepaflow::io

@@ -1,0 +1,48 @@
+#include "hepaflow/io/atomic_file.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "hepaflow/error.hpp"
+
+namespace hepaflow::io {
+
+std::string temporary_path_for(const std::string& path) {
+  return path + ".tmp." + std::to_string(static_cast<long>(::getpid()));
+}
+
+void commit_temporary(const std::string& temporary, const std::string& path) {
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(temporary.c_str());
+    throw IoError("cannot write " + path + ": rename failed: " + reason);
+  }
+}
+
+void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill) {
+  const std::string tmp = temporary_path_for(path);
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError("cannot write " + path + ": " + std::strerror(errno));
+    try {
+      fill(out);
+    } catch (...) {
+      out.close();
+      std::remove(tmp.c_str());
+      throw;
+    }
+    out.flush();
+    if (!out) {
+      out.close();
+      std::remove(tmp.c_str());
+      throw IoError("cannot write " + path + ": write failed (disk full?)");
+    }
+  }
+  commit_temporary(tmp, path);
+}
+
+}  // namespace hepaflow::io
