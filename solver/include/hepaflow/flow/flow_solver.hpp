@@ -1,0 +1,86 @@
+#pragma once
+// Steady Poiseuille flow in a vessel network (MODEL.md §2): conductances G = pi r^4/(8 mu L), the
+// reduced weighted graph Laplacian with Dirichlet (pressure) and Neumann (inflow) boundary nodes,
+// solved by Jacobi-preconditioned CG on the backend or by a CHOLMOD sparse Cholesky (direct),
+// then flows, velocities, wall shear stresses and network-level metrics.
+#include <string>
+#include <vector>
+
+#include "hepaflow/device_array.hpp"
+#include "hepaflow/network.hpp"
+
+namespace hepaflow {
+
+/// Topology and geometry of a network on a backend, plus the pattern of its reduced nodal system.
+/// Built once per topology; conductances and values change every solve.
+class DeviceNetwork {
+ public:
+  DeviceNetwork(const KernelSet& k, const Network& net);
+
+  const KernelSet& kernels() const { return *k_; }
+  std::size_t nodes() const { return nodes_; }
+  std::size_t segments() const { return segments_; }
+  index_t unknowns() const { return unknowns_; }
+
+  DeviceArray<index_t> from, to;              ///< segment end nodes
+  DeviceArray<double> radius, length;         ///< [m]
+  DeviceArray<double> node_pressure_bc;       ///< [Pa] at pressure-boundary nodes, 0 elsewhere
+  DeviceArray<double> node_inflow;            ///< [m^3/s] prescribed inflow at flow-boundary nodes, 0 elsewhere
+  // Reduced system pattern (see kernels::LaplacianPattern)
+  DeviceArray<index_t> row_ptr, col, entry_segment, row_node, adj_ptr, adj_segment, adj_other, node_unknown;
+  kernels::LaplacianPattern pattern() const;
+
+  /// Host copies kept for metrics (small: boundary lists).
+  std::vector<index_t> pressure_nodes, flow_nodes;
+
+ private:
+  const KernelSet* k_;
+  std::size_t nodes_ = 0, segments_ = 0;
+  index_t unknowns_ = 0, nnz_ = 0;
+};
+
+struct LinearSolverOptions {
+  std::string method = "auto";   ///< "auto" (pcg) | "pcg" | "direct"
+  double tolerance = 1e-10;      ///< relative residual ||b - A x||_2 / ||b||_2
+  int max_iterations = 200000;
+};
+
+struct LinearSolveReport {
+  std::string method;            ///< what was used
+  int iterations = 0;
+  double relative_residual = 0;  ///< true residual recomputed after the solve
+  double seconds_assemble = 0, seconds_solve = 0;
+};
+
+/// Per-segment and per-node flow fields on the backend.
+struct FlowFields {
+  DeviceArray<double> viscosity;          ///< [Pa s]
+  DeviceArray<double> conductance;        ///< [m^3/(Pa s)]
+  DeviceArray<double> node_pressure;      ///< [Pa]
+  DeviceArray<double> flow;               ///< [m^3/s], positive from segment_from to segment_to
+  DeviceArray<double> velocity;           ///< [m/s], signed like flow
+  DeviceArray<double> wall_shear_stress;  ///< [Pa]
+};
+
+/// Network-level results (SI).
+struct FlowMetrics {
+  double total_inflow = 0;            ///< sum of boundary inflows (>0 into the network) [m^3/s]
+  double inlet_pressure = 0;          ///< inflow-weighted mean pressure at inflow boundary nodes [Pa]
+  double outlet_pressure = 0;         ///< outflow-weighted mean pressure at outflow boundary nodes [Pa]
+  double pressure_drop = 0;           ///< inlet_pressure - outlet_pressure [Pa]
+  double resistance = 0;              ///< pressure_drop / total_inflow [Pa s/m^3]
+  double max_mass_imbalance = 0;      ///< max |sum_e Q_e| over interior nodes / total inflow
+  double boundary_imbalance = 0;      ///< |inflow - outflow| over all boundary nodes / total inflow
+};
+
+/// Solve the flow problem with the given per-segment viscosity (host or backend array).
+/// Throws ConvergenceError (exit code 5) naming the residual reached when PCG does not converge.
+LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions& options, FlowFields& fields);
+
+/// Metrics from solved fields (one small download of boundary-node values).
+FlowMetrics flow_metrics(const DeviceNetwork& net, const FlowFields& fields);
+
+/// Whether a direct (CHOLMOD) solver was built in.
+bool direct_solver_available();
+
+}  // namespace hepaflow

@@ -1,0 +1,281 @@
+// Steady Poiseuille network flow (MODEL.md §2). The reduced nodal system: for every node i that is
+// not a pressure boundary, mass conservation sum_e Q_e = 0 with Q_e = G_e (p_i - p_j) and
+// G_e = pi r^4 / (8 mu L) (Poiseuille) gives sum_e G_e p_i - sum_e G_e p_j = q_i (prescribed inflow),
+// pressure-boundary neighbours moved to the right-hand side. The matrix is a weighted graph
+// Laplacian restricted to the unknown nodes: SPD when every component has a pressure boundary
+// (checked by validate()).
+#include "hepaflow/flow/flow_solver.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "direct_solver.hpp"
+#include "hepaflow/error.hpp"
+
+namespace hepaflow {
+
+namespace {
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+}  // namespace
+
+bool direct_solver_available() { return detail::cholmod_available(); }
+
+DeviceNetwork::DeviceNetwork(const KernelSet& k, const Network& net)
+    : k_(&k), nodes_(net.num_nodes()), segments_(net.num_segments()) {
+  const std::size_t n = nodes_, m = segments_;
+  // Boundary values per node.
+  std::vector<double> pressure_bc(n, 0.0), inflow(n, 0.0);
+  std::vector<char> is_pressure(n, 0);
+  for (const auto& bc : net.boundaries) {
+    if (bc.type == BoundaryType::pressure) {
+      pressure_bc[bc.node] = bc.value;
+      is_pressure[bc.node] = 1;
+      pressure_nodes.push_back(bc.node);
+    } else {
+      inflow[bc.node] += bc.value;
+      flow_nodes.push_back(bc.node);
+    }
+  }
+  // Node -> incident segments (CSR).
+  std::vector<index_t> adj_ptr_h(n + 1, 0), adj_seg_h(2 * m), adj_other_h(2 * m);
+  for (std::size_t s = 0; s < m; ++s) {
+    ++adj_ptr_h[net.segment_from[s] + 1];
+    ++adj_ptr_h[net.segment_to[s] + 1];
+  }
+  for (std::size_t i = 0; i < n; ++i) adj_ptr_h[i + 1] += adj_ptr_h[i];
+  {
+    std::vector<index_t> fill(adj_ptr_h.begin(), adj_ptr_h.end() - 1);
+    for (std::size_t s = 0; s < m; ++s) {
+      const index_t a = net.segment_from[s], b = net.segment_to[s];
+      adj_seg_h[fill[a]] = static_cast<index_t>(s);
+      adj_other_h[fill[a]++] = b;
+      adj_seg_h[fill[b]] = static_cast<index_t>(s);
+      adj_other_h[fill[b]++] = a;
+    }
+  }
+  // Unknowns = nodes without a pressure boundary, in node order.
+  std::vector<index_t> node_unknown_h(n, -1), row_node_h;
+  row_node_h.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!is_pressure[i]) {
+      node_unknown_h[i] = static_cast<index_t>(row_node_h.size());
+      row_node_h.push_back(static_cast<index_t>(i));
+    }
+  unknowns_ = static_cast<index_t>(row_node_h.size());
+  // Row pattern: diagonal + one entry per incident segment whose other end is an unknown,
+  // columns sorted (no duplicates: validate() rejects parallel segments).
+  std::vector<index_t> row_ptr_h(unknowns_ + 1, 0), col_h, entry_seg_h;
+  col_h.reserve(static_cast<std::size_t>(unknowns_) + 2 * m);
+  entry_seg_h.reserve(col_h.capacity());
+  std::vector<std::pair<index_t, index_t>> row_entries;
+  for (index_t r = 0; r < unknowns_; ++r) {
+    const index_t node = row_node_h[r];
+    row_entries.clear();
+    row_entries.emplace_back(r, -1);
+    for (index_t j = adj_ptr_h[node]; j < adj_ptr_h[node + 1]; ++j) {
+      const index_t c = node_unknown_h[adj_other_h[j]];
+      if (c >= 0) row_entries.emplace_back(c, adj_seg_h[j]);
+    }
+    std::sort(row_entries.begin(), row_entries.end());
+    for (const auto& [c, s] : row_entries) {
+      col_h.push_back(c);
+      entry_seg_h.push_back(s);
+    }
+    row_ptr_h[r + 1] = static_cast<index_t>(col_h.size());
+  }
+  nnz_ = static_cast<index_t>(col_h.size());
+
+  from = DeviceArray<index_t>(k, net.segment_from);
+  to = DeviceArray<index_t>(k, net.segment_to);
+  radius = DeviceArray<double>(k, net.radius);
+  length = DeviceArray<double>(k, net.length);
+  node_pressure_bc = DeviceArray<double>(k, pressure_bc);
+  node_inflow = DeviceArray<double>(k, inflow);
+  row_ptr = DeviceArray<index_t>(k, row_ptr_h);
+  col = DeviceArray<index_t>(k, col_h);
+  entry_segment = DeviceArray<index_t>(k, entry_seg_h);
+  row_node = DeviceArray<index_t>(k, row_node_h);
+  adj_ptr = DeviceArray<index_t>(k, adj_ptr_h);
+  adj_segment = DeviceArray<index_t>(k, adj_seg_h);
+  adj_other = DeviceArray<index_t>(k, adj_other_h);
+  node_unknown = DeviceArray<index_t>(k, node_unknown_h);
+}
+
+kernels::LaplacianPattern DeviceNetwork::pattern() const {
+  kernels::LaplacianPattern p;
+  p.unknowns = unknowns_;
+  p.nnz = nnz_;
+  p.row_ptr = row_ptr.data();
+  p.col = col.data();
+  p.entry_segment = entry_segment.data();
+  p.row_node = row_node.data();
+  p.adj_ptr = adj_ptr.data();
+  p.adj_segment = adj_segment.data();
+  p.adj_other = adj_other.data();
+  p.node_unknown = node_unknown.data();
+  return p;
+}
+
+namespace {
+
+/// Jacobi-preconditioned conjugate gradients (Hestenes & Stiefel 1952; Saad, Iterative Methods for
+/// Sparse Linear Systems, 2nd ed., Alg. 9.1) on the backend. Stops when ||r||_2 <= tol ||b||_2.
+int pcg(const KernelSet& k, const kernels::CsrView& a, const double* b, double* x, double tolerance, int max_iterations,
+        double* relative_residual_reached) {
+  const std::size_t n = static_cast<std::size_t>(a.rows);
+  DeviceArray<double> r(k, n), z(k, n), p(k, n), q(k, n), inv_diag(k, n);
+  k.inverse_diagonal(a, inv_diag.data());
+  k.fill(n, 0.0, x);
+  k.copy_on_device(r.data(), b, n * sizeof(double));  // r = b - A*0
+  const double b_norm = std::sqrt(k.dot(n, b, b));
+  if (b_norm == 0.0) {
+    *relative_residual_reached = 0.0;
+    return 0;
+  }
+  k.multiply(n, inv_diag.data(), r.data(), z.data());
+  k.copy_on_device(p.data(), z.data(), n * sizeof(double));
+  double rz = k.dot(n, r.data(), z.data());
+  double r_norm = b_norm;
+  for (int it = 1; it <= max_iterations; ++it) {
+    k.spmv(a, p.data(), q.data());
+    const double pq = k.dot(n, p.data(), q.data());
+    if (!(pq > 0.0) || !std::isfinite(pq)) {  // breakdown: matrix not SPD or NaN
+      *relative_residual_reached = r_norm / b_norm;
+      return -it;
+    }
+    const double alpha = rz / pq;
+    k.axpy(n, alpha, p.data(), x);
+    k.axpy(n, -alpha, q.data(), r.data());
+    r_norm = std::sqrt(k.dot(n, r.data(), r.data()));
+    if (r_norm <= tolerance * b_norm) {
+      *relative_residual_reached = r_norm / b_norm;
+      return it;
+    }
+    k.multiply(n, inv_diag.data(), r.data(), z.data());
+    const double rz_new = k.dot(n, r.data(), z.data());
+    k.xpby(n, z.data(), rz_new / rz, p.data());
+    rz = rz_new;
+  }
+  *relative_residual_reached = r_norm / b_norm;
+  return -max_iterations;
+}
+
+double true_relative_residual(const KernelSet& k, const kernels::CsrView& a, const double* b, const double* x) {
+  const std::size_t n = static_cast<std::size_t>(a.rows);
+  if (n == 0) return 0.0;
+  DeviceArray<double> r(k, n);
+  k.spmv(a, x, r.data());
+  k.axpy(n, -1.0, b, r.data());  // A x - b
+  const double b_norm = std::sqrt(k.dot(n, b, b));
+  const double r_norm = std::sqrt(k.dot(n, r.data(), r.data()));
+  return b_norm > 0.0 ? r_norm / b_norm : r_norm;
+}
+
+}  // namespace
+
+LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions& options, FlowFields& f) {
+  const KernelSet& k = net.kernels();
+  const std::size_t m = net.segments(), n = net.nodes();
+  const auto u = static_cast<std::size_t>(net.unknowns());
+  if (f.viscosity.size() != m) throw Error(ExitCode::runtime_error, "internal: viscosity array size mismatch");
+  LinearSolveReport report;
+
+  const auto t_assemble = clock_type::now();
+  if (f.conductance.size() != m) f.conductance = DeviceArray<double>(k, m);
+  k.poiseuille_conductance(m, net.radius.data(), net.length.data(), f.viscosity.data(), f.conductance.data());
+  const kernels::LaplacianPattern pattern = net.pattern();
+  DeviceArray<double> values(k, static_cast<std::size_t>(pattern.nnz)), rhs(k, u), x(k, u);
+  k.assemble_laplacian(pattern, f.conductance.data(), values.data());
+  k.assemble_rhs(pattern, f.conductance.data(), net.node_pressure_bc.data(), net.node_inflow.data(), rhs.data());
+  const kernels::CsrView a{pattern.unknowns, pattern.row_ptr, pattern.col, values.data()};
+  report.seconds_assemble = seconds_since(t_assemble);
+
+  const auto t_solve = clock_type::now();
+  const std::string method = options.method == "auto" ? "pcg" : options.method;
+  report.method = method;
+  if (method == "pcg") {
+    double reached = 0.0;
+    const int it = pcg(k, a, rhs.data(), x.data(), options.tolerance, options.max_iterations, &reached);
+    report.iterations = it < 0 ? -it : it;
+    if (it < 0) {
+      std::ostringstream msg;
+      msg << "pressure solve (Jacobi-PCG) did not converge: relative residual " << reached << " after "
+          << report.iterations << " iterations, tolerance " << options.tolerance
+          << (report.iterations < options.max_iterations ? " (CG breakdown: matrix not positive definite or NaN)"
+                                                         : " (raise solver.max_iterations or use solver.method = \"direct\")");
+      throw ConvergenceError(msg.str());
+    }
+  } else if (method == "direct") {
+    // The direct solve runs on the host: download the system once, solve, upload the solution.
+    std::vector<index_t> row_ptr_h = net.row_ptr.download(), col_h = net.col.download();
+    std::vector<double> val_h = values.download(), b_h = rhs.download(), x_h;
+    detail::cholmod_solve(row_ptr_h, col_h, val_h, b_h, x_h);
+    x.upload(x_h);
+    report.iterations = 1;
+  } else {
+    throw InputError("unknown solver.method '" + options.method + "' (expected auto, pcg or direct)");
+  }
+  report.relative_residual = true_relative_residual(k, a, rhs.data(), x.data());
+  if (!std::isfinite(report.relative_residual))
+    throw ConvergenceError("pressure solve produced NaN/Inf (check radii, lengths and viscosities)");
+
+  if (f.node_pressure.size() != n) f.node_pressure = DeviceArray<double>(k, n);
+  if (f.flow.size() != m) f.flow = DeviceArray<double>(k, m);
+  if (f.velocity.size() != m) f.velocity = DeviceArray<double>(k, m);
+  if (f.wall_shear_stress.size() != m) f.wall_shear_stress = DeviceArray<double>(k, m);
+  k.expand_pressure(n, net.node_unknown.data(), x.data(), net.node_pressure_bc.data(), f.node_pressure.data());
+  k.segment_flow(m, net.from.data(), net.to.data(), f.conductance.data(), f.node_pressure.data(), f.flow.data());
+  k.velocity_and_shear(m, f.flow.data(), net.radius.data(), f.viscosity.data(), f.velocity.data(),
+                       f.wall_shear_stress.data());
+  report.seconds_solve = seconds_since(t_solve);
+  return report;
+}
+
+FlowMetrics flow_metrics(const DeviceNetwork& net, const FlowFields& f) {
+  const KernelSet& k = net.kernels();
+  const std::size_t n = net.nodes();
+  DeviceArray<double> net_outflow(k, n);
+  k.node_net_outflow(n, net.adj_ptr.data(), net.adj_segment.data(), net.from.data(), f.flow.data(), net_outflow.data());
+  const std::vector<double> outflow = net_outflow.download();
+  const std::vector<double> pressure = f.node_pressure.download();
+  std::vector<char> is_boundary(n, 0), is_pressure(n, 0);
+  for (index_t i : net.pressure_nodes) is_boundary[i] = is_pressure[i] = 1;
+  for (index_t i : net.flow_nodes) is_boundary[i] = 1;
+
+  FlowMetrics mtr;
+  // At a boundary node, the net flow leaving the node into its segments is the inflow into the network.
+  double in = 0, out = 0, p_in = 0, p_out = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!is_boundary[i]) continue;
+    const double q = outflow[i];
+    if (q > 0) {
+      in += q;
+      p_in += q * pressure[i];
+    } else if (q < 0) {
+      out += -q;
+      p_out += -q * pressure[i];
+    }
+  }
+  mtr.total_inflow = in;
+  mtr.inlet_pressure = in > 0 ? p_in / in : 0.0;
+  mtr.outlet_pressure = out > 0 ? p_out / out : 0.0;
+  mtr.pressure_drop = mtr.inlet_pressure - mtr.outlet_pressure;
+  mtr.resistance = in > 0 ? mtr.pressure_drop / in : 0.0;
+  mtr.boundary_imbalance = in > 0 ? std::abs(in - out) / in : 0.0;
+  // Flow-boundary nodes: the net outflow must equal the prescribed inflow; interior nodes: zero.
+  std::vector<double> prescribed = net.node_inflow.download();
+  double worst = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (is_pressure[i]) continue;
+    worst = std::max(worst, std::abs(outflow[i] - prescribed[i]));
+  }
+  mtr.max_mass_imbalance = in > 0 ? worst / in : worst;
+  return mtr;
+}
+
+}  // namespace hepaflow

@@ -1,0 +1,104 @@
+// VTK XML PolyData output through VTK's own writer (vtkXMLPolyDataWriter), written to a temporary
+// name and renamed.
+#include <vtkCellArray.h>
+#include <vtkCellData.h>
+#include <vtkDoubleArray.h>
+#include <vtkIdTypeArray.h>
+#include <vtkNew.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkTypeInt64Array.h>
+#include <vtkUnsignedCharArray.h>
+#include <vtkXMLPolyDataWriter.h>
+
+#include <cstdio>
+
+#include "hepaflow/error.hpp"
+#include "hepaflow/io/atomic_file.hpp"
+#include "hepaflow/io/network_output.hpp"
+#include "hepaflow/units.hpp"
+
+namespace hepaflow::io {
+
+bool vtk_output_available() { return true; }
+
+namespace {
+void add_array(vtkDataSetAttributes* attributes, const NamedArray& a) {
+  vtkNew<vtkDoubleArray> arr;
+  arr->SetName(a.name.c_str());
+  arr->SetNumberOfValues(static_cast<vtkIdType>(a.values.size()));
+  for (std::size_t i = 0; i < a.values.size(); ++i) arr->SetValue(static_cast<vtkIdType>(i), a.values[i]);
+  attributes->AddArray(arr);
+}
+}  // namespace
+
+void write_network_vtp(const std::string& path, const Network& net, const NetworkFields& fields) {
+  const auto n_nodes = static_cast<vtkIdType>(net.num_nodes());
+  const auto n_segs = static_cast<vtkIdType>(net.num_segments());
+  for (const auto& a : fields.cell_data)
+    if (a.values.size() != net.num_segments())
+      throw Error(ExitCode::runtime_error, "internal: cell array '" + a.name + "' has the wrong length");
+  for (const auto& a : fields.point_data)
+    if (a.values.size() != net.num_nodes())
+      throw Error(ExitCode::runtime_error, "internal: point array '" + a.name + "' has the wrong length");
+
+  vtkNew<vtkPoints> points;
+  points->SetDataTypeToDouble();
+  points->SetNumberOfPoints(n_nodes);
+  // Coordinates in um: the unit of every length array (radius_um, length_um) and of the network files.
+  for (vtkIdType i = 0; i < n_nodes; ++i)
+    points->SetPoint(i, net.x[i] / units::um, net.y[i] / units::um, net.z[i] / units::um);
+  vtkNew<vtkCellArray> lines;
+  lines->AllocateExact(n_segs, 2 * n_segs);
+  for (vtkIdType s = 0; s < n_segs; ++s) {
+    const vtkIdType ends[2] = {net.segment_from[s], net.segment_to[s]};
+    lines->InsertNextCell(2, ends);
+  }
+  vtkNew<vtkPolyData> poly;
+  poly->SetPoints(points);
+  poly->SetLines(lines);
+
+  vtkNew<vtkTypeInt64Array> segment_id, node_id;
+  segment_id->SetName("segment_id");
+  segment_id->SetNumberOfValues(n_segs);
+  for (vtkIdType s = 0; s < n_segs; ++s) segment_id->SetValue(s, net.segment_id[s]);
+  poly->GetCellData()->AddArray(segment_id);
+  vtkNew<vtkUnsignedCharArray> kind;
+  kind->SetName("kind");
+  kind->SetNumberOfValues(n_segs);
+  for (vtkIdType s = 0; s < n_segs; ++s) kind->SetValue(s, static_cast<unsigned char>(net.kind[s]));
+  poly->GetCellData()->AddArray(kind);
+  node_id->SetName("node_id");
+  node_id->SetNumberOfValues(n_nodes);
+  for (vtkIdType i = 0; i < n_nodes; ++i) node_id->SetValue(i, net.node_id[i]);
+  poly->GetPointData()->AddArray(node_id);
+
+  NamedArray radius{"radius_um", {}}, length{"length_um", {}};
+  for (vtkIdType s = 0; s < n_segs; ++s) {
+    radius.values.push_back(net.radius[s] / units::um);
+    length.values.push_back(net.length[s] / units::um);
+  }
+  add_array(poly->GetCellData(), radius);
+  add_array(poly->GetCellData(), length);
+  for (const auto& a : fields.cell_data) add_array(poly->GetCellData(), a);
+  NamedArray node_radius{"radius_um", node_mean_radius(net)};
+  for (double& r : node_radius.values) r /= units::um;
+  add_array(poly->GetPointData(), node_radius);
+  poly->GetPointData()->SetActiveScalars("radius_um");
+  for (const auto& a : fields.point_data) add_array(poly->GetPointData(), a);
+
+  const std::string tmp = temporary_path_for(path);
+  vtkNew<vtkXMLPolyDataWriter> writer;
+  writer->SetFileName(tmp.c_str());
+  writer->SetInputData(poly);
+  writer->SetDataModeToAppended();
+  writer->SetCompressorTypeToZLib();
+  if (writer->Write() != 1) {
+    std::remove(tmp.c_str());
+    throw IoError("cannot write " + path + " (VTK writer failed; disk full or no permission?)");
+  }
+  commit_temporary(tmp, path);
+}
+
+}  // namespace hepaflow::io
