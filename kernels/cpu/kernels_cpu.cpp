@@ -1,6 +1,7 @@
 // CPU backend: the common kernels compiled by g++ with Thrust's OpenMP device system.
 #include "thrust_includes.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -8,6 +9,7 @@
 #include <hepaflow/kernels/kernels.hpp>
 
 namespace hepaflow::kernels::cpu {
+using std::fma;
 
 #include "kernels.inl"
 

@@ -61,6 +61,8 @@ struct KernelSet {
   // ---- sparse ------------------------------------------------------------------------------------
   /// y = A x
   void (*spmv)(const CsrView& a, const double* x, double* y);
+  /// r = b - A x accumulated with error-free transformations (about twice double precision)
+  void (*compensated_residual)(const CsrView& a, const double* x, const double* b, double* r);
   /// inverse of the diagonal of A (Jacobi preconditioner)
   void (*inverse_diagonal)(const CsrView& a, double* inv_diag);
 
