@@ -79,4 +79,8 @@ struct CaseConfig {
 /// "did you mean" suggestion. Missing/unreadable file: IoError (exit code 4).
 CaseConfig load_case(const std::string& path, const std::vector<std::string>& overrides = {});
 
+/// The case file reference (docs/case_reference.md) rendered from the schema table that load_case()
+/// validates against: every table and key with its type, unit, default, allowed values and meaning.
+std::string case_reference_markdown();
+
 }  // namespace hepaflow

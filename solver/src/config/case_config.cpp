@@ -1,0 +1,958 @@
+// Case files (TOML, schema_version 1) -> CaseConfig. DESIGN.md "Conventions", "Case file sketch".
+//
+// Schema (the table `schema()` below is the one source of truth; docs/case_reference.md is rendered
+// from it by case_reference_markdown()):
+//   schema_version = 1                       required, integer
+//   [case]     name (required), description
+//   [network]  exactly one of file (path relative to the case file) | generator
+//              generator: lobule | lobule_block | ladder | tree | grid, with preset (human|rat),
+//                         rings, layers (0 = preset default or >= 2), blocks [nx, ny], size [..], seed
+//              file:      format (auto|dat|csv|vtp), length_unit ("1 um"), radius_array,
+//                         radius_is_diameter
+//              drop_unconnected
+//   [blood]    viscosity_law (constant), viscosity ("3.5 cP"), plasma_viscosity ("1.2 cP"),
+//              mcv ("90 fl"), phase_separation (none), haematocrit (0.45, in [0, 0.95])
+//   [[boundary.node]]  id, exactly one of pressure ("8 mmHg") | flow ("2 nl/min"),
+//              haematocrit (in [0, 1]), po2 ("40 mmHg")
+//   [solver]   method (auto|pcg|direct), tolerance (0 < tol < 1), max_iterations (>= 1),
+//              backend (auto|cpu|cuda)
+//   [output]   vtk (bool)
+//   [oxygen] [disease] [therapy] [time]: planned; a case using them is rejected, never ignored.
+//
+// Rules: dimensional values are strings with a unit ("6 mmHg"; a bare number is an error); unknown
+// keys and tables are errors with "did you mean"; every problem is collected and all are thrown
+// together as one InputError of "file:line:col: message" lines. --set overrides ("table.key=value",
+// value parsed as TOML, else taken as a string) are merged into the document before validation;
+// their problems are reported at "--set table.key".
+//
+// One place for each piece of logic: schema() (keys, types, defaults, ranges, docs, where each value
+// is stored), check_value() (types, units, ranges), check_table() (unknown keys, defaults, the
+// resolved TOML), check_case() (the document and the rules that span keys), apply_override().
+#include "hepaflow/config/case_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <iterator>
+#include <tuple>
+
+#include "hepaflow/config/quantity.hpp"
+#include "hepaflow/error.hpp"
+#include "hepaflow/units.hpp"
+
+namespace hepaflow {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+// ---- the schema ---------------------------------------------------------------------------------
+
+enum class Kind { string, choice, path, integer, number, boolean, quantity, int_array };
+
+/// A checked value, ready to be stored into CaseConfig.
+struct Value {
+  std::string text;                   ///< string, choice, path (resolved), quantity (as written)
+  std::int64_t integer = 0;           ///< integer
+  double number = 0.0;                ///< number, quantity (SI)
+  bool boolean = false;
+  std::vector<std::int64_t> integers; ///< int_array
+};
+
+using Store = void (*)(CaseConfig&, const Value&);
+
+/// Allowed values of a number, an integer, a quantity (in SI) or each entry of an int_array.
+struct Range {
+  double lo = -inf, hi = inf;
+  bool lo_open = false, hi_open = false;
+  bool zero_too = false;  ///< 0 is allowed besides [lo, hi] ("0 = preset default")
+};
+Range at_least(double lo) { return {lo, inf, false, false, false}; }
+Range positive() { return {0.0, inf, true, false, false}; }
+Range closed(double lo, double hi) { return {lo, hi, false, false, false}; }
+Range open(double lo, double hi) { return {lo, hi, true, true, false}; }
+Range zero_or_at_least(double lo) { return {lo, inf, false, false, true}; }
+
+/// One key of the case file. Built with the chained setters below.
+struct Key {
+  std::string table;               ///< "" top level; "boundary.node": each [[boundary.node]] entry
+  std::string name;
+  Kind kind = Kind::string;
+  std::string default_toml;        ///< TOML text of the default; "" = no default
+  bool required = false;           ///< no default, must be given (else: optional, may be absent)
+  Dimension dimension = Dimension::dimensionless;  ///< quantity
+  std::vector<std::string> choices;                ///< choice
+  std::vector<std::string> planned;                ///< choice values named but not available yet
+  std::string planned_note;        ///< why ("rheology is planned")
+  Range range;
+  std::size_t count = 0;           ///< int_array: number of entries (0 = any)
+  std::string variant;             ///< [network]: "file" / "generator" keys; "" = always
+  std::string doc;
+  Store store = nullptr;
+
+  Key& def(std::string toml_text) { default_toml = std::move(toml_text); return *this; }
+  Key& needed() { required = true; return *this; }
+  Key& in(Range r) { range = r; return *this; }
+  Key& of(std::vector<std::string> values) { choices = std::move(values); return *this; }
+  Key& later(std::vector<std::string> values, std::string note) {
+    planned = std::move(values); planned_note = std::move(note); return *this;
+  }
+  Key& entries(std::size_t n) { count = n; return *this; }
+  Key& only(std::string v) { variant = std::move(v); return *this; }
+  Key& says(std::string text) { doc = std::move(text); return *this; }
+  Key& to(Store s) { store = s; return *this; }
+};
+
+Key key(std::string table, std::string name, Kind kind) {
+  Key k;
+  k.table = std::move(table);
+  k.name = std::move(name);
+  k.kind = kind;
+  return k;
+}
+Key quantity_key(std::string table, std::string name, Dimension d) {
+  Key k = key(std::move(table), std::move(name), Kind::quantity);
+  k.dimension = d;
+  return k;
+}
+
+GeneratorSpec& generator_of(CaseConfig& c) {
+  if (!c.network.generator) c.network.generator.emplace();
+  return *c.network.generator;
+}
+BoundaryNodeConfig& node_of(CaseConfig& c) { return c.boundary_nodes.back(); }
+
+/// A table of the case file, in the order the resolved TOML and the reference list them.
+struct TableInfo {
+  std::string name;   ///< "" = top level
+  bool array = false; ///< [[name]]: an array of tables
+  bool planned = false;
+  std::string doc;
+};
+
+const std::vector<TableInfo>& tables() {
+  static const std::vector<TableInfo> list = {
+      {"", false, false, "Keys at the top of the file, before any table."},
+      {"case", false, false, "What the case is."},
+      {"network", false, false,
+       "The vessel network: a network file or a built-in generator (exactly one of `file` and "
+       "`generator`). Keys marked *file* apply to network files only, keys marked *generator* to "
+       "generated networks only; giving them for the other kind is an error."},
+      {"blood", false, false, "Blood rheology and the default inflow haematocrit."},
+      {"boundary", false, false, "Holds the `[[boundary.node]]` tables."},
+      {"boundary.node", true, false,
+       "Boundary conditions, one `[[boundary.node]]` table per node, for networks whose files carry "
+       "none. Each gives exactly one of `pressure` and `flow`; ids must be unique."},
+      {"solver", false, false, "The linear solve for the nodal pressures."},
+      {"output", false, false, "What is written to the output directory."},
+      {"oxygen", false, true, "Oxygen transport (planned)."},
+      {"disease", false, true, "Fibrosis stage and remodelling (planned)."},
+      {"therapy", false, true, "MSC therapy: infusions, dose, route (planned)."},
+      {"time", false, true, "Remodelling time stepping (planned)."},
+  };
+  return list;
+}
+
+const std::vector<Key>& schema() {
+  using D = Dimension;
+  static const std::vector<Key> keys = {
+      key("", "schema_version", Kind::integer).needed().in(closed(1, 1))
+          .says("Version of the case file format; this version reads 1.")
+          .to([](CaseConfig&, const Value&) {}),
+
+      key("case", "name", Kind::string).needed()
+          .says("Short name of the case (logs, run_info.json).")
+          .to([](CaseConfig& c, const Value& v) { c.name = v.text; }),
+      key("case", "description", Kind::string).def("\"\"")
+          .says("Free text: what the case shows.")
+          .to([](CaseConfig& c, const Value& v) { c.description = v.text; }),
+
+      key("network", "file", Kind::path)
+          .says("Network file: Secomb Network.dat, VTK .vtp or a folder of CSV files; relative to "
+                "the case file's folder. Must exist.")
+          .to([](CaseConfig& c, const Value& v) { c.network.file = v.text; }),
+      key("network", "generator", Kind::choice).of({"lobule", "lobule_block", "ladder", "tree", "grid"})
+          .says("Built-in network generator.")
+          .to([](CaseConfig& c, const Value& v) { generator_of(c).name = v.text; }),
+      key("network", "preset", Kind::choice).of({"human", "rat"}).def("\"human\"").only("generator")
+          .says("Lobule geometry preset (PARAMETERS.md section 7.1).")
+          .to([](CaseConfig& c, const Value& v) { generator_of(c).preset = v.text; }),
+      key("network", "rings", Kind::integer).def("0").in(zero_or_at_least(2)).only("generator")
+          .says("Lobule: radial node rings from portal triads to central vein (0 = preset default).")
+          .to([](CaseConfig& c, const Value& v) { generator_of(c).rings = static_cast<int>(v.integer); }),
+      key("network", "layers", Kind::integer).def("0").in(zero_or_at_least(2)).only("generator")
+          .says("Lobule: node layers along the lobule axis (0 = preset default).")
+          .to([](CaseConfig& c, const Value& v) { generator_of(c).layers = static_cast<int>(v.integer); }),
+      key("network", "blocks", Kind::int_array).def("[1, 1]").in(at_least(1)).entries(2).only("generator")
+          .says("lobule_block: lobules in x and y, [nx, ny].")
+          .to([](CaseConfig& c, const Value& v) {
+            generator_of(c).blocks_x = static_cast<int>(v.integers[0]);
+            generator_of(c).blocks_y = static_cast<int>(v.integers[1]);
+          }),
+      key("network", "size", Kind::int_array).def("[]").in(at_least(1)).only("generator")
+          .says("ladder: [rungs]; tree: [generations]; grid: [nx, ny, nz]; [] = the generator's default.")
+          .to([](CaseConfig& c, const Value& v) {
+            generator_of(c).size.assign(v.integers.begin(), v.integers.end());
+          }),
+      key("network", "seed", Kind::integer).def("1").in(at_least(0)).only("generator")
+          .says("Seed of the generator's random jitter / radii.")
+          .to([](CaseConfig& c, const Value& v) { generator_of(c).seed = static_cast<std::uint64_t>(v.integer); }),
+      key("network", "format", Kind::choice).of({"auto", "dat", "csv", "vtp"}).def("\"auto\"").only("file")
+          .says("Network file format; auto = from the file name (.dat, .vtp, folder = csv).")
+          .to([](CaseConfig& c, const Value& v) { c.network.format = v.text; }),
+      quantity_key("network", "length_unit", D::length).def("\"1 um\"").in(positive()).only("file")
+          .says("Unit of the coordinates and radii in .vtp and CSV files (they carry none).")
+          .to([](CaseConfig& c, const Value& v) { c.network.file_length_unit = v.number; }),
+      key("network", "radius_array", Kind::string).def("\"\"").only("file")
+          .says(".vtp: name of the radius point/cell array (\"\" = detect).")
+          .to([](CaseConfig& c, const Value& v) { c.network.radius_array = v.text; }),
+      key("network", "radius_is_diameter", Kind::boolean).def("false").only("file")
+          .says(".vtp: the radius array holds diameters.")
+          .to([](CaseConfig& c, const Value& v) { c.network.radius_is_diameter = v.boolean; }),
+      key("network", "drop_unconnected", Kind::boolean).def("false")
+          .says("Drop parts of the network without a pressure boundary (with a warning) instead of "
+                "rejecting the network.")
+          .to([](CaseConfig& c, const Value& v) { c.network.drop_unconnected = v.boolean; }),
+
+      key("blood", "viscosity_law", Kind::choice).of({"constant"}).def("\"constant\"")
+          .later({"pries1994_invivo", "pries1992_invitro"}, "rheology is planned")
+          .says("Apparent blood viscosity in a vessel; constant = `viscosity` everywhere.")
+          .to([](CaseConfig& c, const Value& v) { c.blood.viscosity_law = v.text; }),
+      quantity_key("blood", "viscosity", D::viscosity).def("\"3.5 cP\"").in(positive())
+          .says("Blood viscosity used by the constant law (Debbaut 2012).")
+          .to([](CaseConfig& c, const Value& v) { c.blood.viscosity = v.number; }),
+      quantity_key("blood", "plasma_viscosity", D::viscosity).def("\"1.2 cP\"").in(positive())
+          .says("Plasma viscosity.")
+          .to([](CaseConfig& c, const Value& v) { c.blood.plasma_viscosity = v.number; }),
+      quantity_key("blood", "mcv", D::volume).def("\"90 fl\"").in(positive())
+          .says("Mean corpuscular volume (species correction of the in vivo viscosity law).")
+          .to([](CaseConfig& c, const Value& v) { c.blood.mcv = v.number; }),
+      key("blood", "phase_separation", Kind::choice).of({"none"}).def("\"none\"")
+          .later({"pries_secomb_2005"}, "rheology is planned")
+          .says("Red cell split at diverging bifurcations; none = every branch gets its parent's "
+                "haematocrit.")
+          .to([](CaseConfig& c, const Value& v) { c.blood.phase_separation = v.text; }),
+      key("blood", "haematocrit", Kind::number).def("0.45").in(closed(0, 0.95))
+          .says("Discharge haematocrit of inflows without their own.")
+          .to([](CaseConfig& c, const Value& v) { c.blood.haematocrit = v.number; }),
+
+      key("boundary.node", "id", Kind::integer).needed()
+          .says("Node id as in the network file.")
+          .to([](CaseConfig& c, const Value& v) { node_of(c).id = v.integer; }),
+      quantity_key("boundary.node", "pressure", D::pressure)
+          .says("Pressure boundary condition.")
+          .to([](CaseConfig& c, const Value& v) { node_of(c).pressure = v.number; }),
+      quantity_key("boundary.node", "flow", D::flow)
+          .says("Flow boundary condition, positive into the network.")
+          .to([](CaseConfig& c, const Value& v) { node_of(c).flow = v.number; }),
+      key("boundary.node", "haematocrit", Kind::number).in(closed(0, 1))
+          .says("Discharge haematocrit of an inflow here (default: blood.haematocrit).")
+          .to([](CaseConfig& c, const Value& v) { node_of(c).haematocrit = v.number; }),
+      quantity_key("boundary.node", "po2", D::pressure).in(at_least(0))
+          .says("Oxygen partial pressure of an inflow here.")
+          .to([](CaseConfig& c, const Value& v) { node_of(c).po2_mmHg = v.number / units::mmHg; }),
+
+      key("solver", "method", Kind::choice).of({"auto", "pcg", "direct"}).def("\"auto\"")
+          .says("Linear solver: pcg (preconditioned conjugate gradients), direct (sparse Cholesky), "
+                "auto = chosen by size and build.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.method = v.text; }),
+      key("solver", "tolerance", Kind::number).def("1e-10").in(open(0, 1))
+          .says("Relative residual ||b - A x|| / ||b|| at which an iterative solve stops.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.tolerance = v.number; }),
+      key("solver", "max_iterations", Kind::integer).def("200000")
+          .in(closed(1, std::numeric_limits<int>::max()))
+          .says("Iterations after which an iterative solve gives up (exit code 5).")
+          .to([](CaseConfig& c, const Value& v) { c.solver.max_iterations = static_cast<int>(v.integer); }),
+      key("solver", "backend", Kind::choice).of({"auto", "cpu", "cuda"}).def("\"auto\"")
+          .says("Where the kernels run; the command line's --backend wins.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.backend = v.text; }),
+
+      key("output", "vtk", Kind::boolean).def("true")
+          .says("Write network_NNNNNN.vtp files and network.pvd.")
+          .to([](CaseConfig& c, const Value& v) { c.output.vtk = v.boolean; }),
+  };
+  return keys;
+}
+
+std::vector<const Key*> keys_of(const std::string& table) {
+  std::vector<const Key*> out;
+  for (const Key& k : schema())
+    if (k.table == table) out.push_back(&k);
+  return out;
+}
+
+// ---- text helpers --------------------------------------------------------------------------------
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
+  return out;
+}
+
+/// A TOML basic string: "..." with escapes.
+std::string toml_quote(std::string_view s) {
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04X", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+/// Shortest text that reads back to the same double, always with '.' or 'e' (a TOML float).
+std::string format_number(double x) {
+  char buf[64];
+  const auto result = std::to_chars(buf, buf + sizeof buf, x);
+  std::string s(buf, result.ptr);
+  if (s.find_first_of(".einn") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string format_limit(double x) {
+  std::string s = format_number(x);
+  if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
+  return s;
+}
+
+/// "must be > 0", "must be in [0, 0.95]", "must be 0 or >= 2"; "" when anything goes.
+std::string range_text(const Range& r) {
+  std::string lo = (r.lo_open ? "> " : ">= ") + format_limit(r.lo);
+  std::string hi = (r.hi_open ? "< " : "<= ") + format_limit(r.hi);
+  std::string text;
+  if (r.lo == r.hi) text = format_limit(r.lo);
+  else if (std::isfinite(r.lo) && std::isfinite(r.hi) && !r.lo_open && !r.hi_open)
+    text = "in [" + format_limit(r.lo) + ", " + format_limit(r.hi) + "]";
+  else if (std::isfinite(r.lo) && std::isfinite(r.hi)) text = lo + " and " + hi;
+  else if (std::isfinite(r.lo)) text = lo;
+  else if (std::isfinite(r.hi)) text = hi;
+  if (text.empty()) return "";
+  return r.zero_too ? "0 or " + text : text;
+}
+
+bool in_range(const Range& r, double x) {
+  if (r.zero_too && x == 0.0) return true;
+  if (r.lo_open ? !(x > r.lo) : !(x >= r.lo)) return false;
+  if (r.hi_open ? !(x < r.hi) : !(x <= r.hi)) return false;
+  return true;
+}
+
+std::string type_phrase(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "a date/time";
+  }
+}
+
+/// The node as it appears in a message: strings quoted, numbers as written.
+std::string show(const toml::node& n) {
+  if (const auto* s = n.as_string()) return toml_quote(s->get());
+  if (const auto* i = n.as_integer()) return std::to_string(i->get());
+  if (const auto* f = n.as_floating_point()) return format_limit(f->get());
+  if (const auto* b = n.as_boolean()) return b->get() ? "true" : "false";
+  return type_phrase(n);
+}
+
+/// Optimal string alignment distance (Levenshtein with adjacent transpositions).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+/// "; did you mean 'x'?" for the closest candidate (distance <= 2, or a prefix of >= 3 letters);
+/// "" if none is close.
+std::string did_you_mean(std::string_view given, const std::vector<std::string>& candidates) {
+  const std::string* best = nullptr;
+  std::size_t best_distance = 3;
+  for (const std::string& c : candidates) {
+    const std::size_t d = edit_distance(given, c);
+    if (d < best_distance && d < given.size()) { best = &c; best_distance = d; }
+  }
+  if (best == nullptr && given.size() >= 3)
+    for (const std::string& c : candidates)
+      if (c.compare(0, given.size(), given) == 0) { best = &c; break; }
+  return best ? "; did you mean '" + *best + "'?" : "";
+}
+
+// ---- problems --------------------------------------------------------------------------------------
+
+/// Collects "where: message" lines; where = "file:line:col" or "--set table.key".
+class Problems {
+ public:
+  explicit Problems(std::string file) : file_(std::move(file)) {}
+
+  void add(const toml::source_region& at, const std::string& message) {
+    Problem p;
+    p.message = message;
+    const std::string path = at.path ? *at.path : file_;
+    if (path.rfind("--set", 0) == 0) {
+      p.from_override = true;
+      p.where = path;
+      p.line = static_cast<int>(std::find(overrides_.begin(), overrides_.end(), path) - overrides_.begin());
+    } else {
+      p.line = std::max<int>(1, static_cast<int>(at.begin.line));
+      p.column = std::max<int>(1, static_cast<int>(at.begin.column));
+      p.where = path + ":" + std::to_string(p.line) + ":" + std::to_string(p.column);
+    }
+    list_.push_back(std::move(p));
+  }
+  void add_override(const std::string& where, const std::string& message) {
+    toml::source_region at;
+    at.path = std::make_shared<const std::string>(where);
+    add(at, message);
+  }
+  /// Remember the order of the overrides, in which their problems are listed.
+  void note_override(const std::string& where) { overrides_.push_back(where); }
+  bool empty() const { return list_.empty(); }
+
+  /// File problems in line order, then --set problems in the order of the overrides.
+  [[noreturn]] void raise() {
+    std::stable_sort(list_.begin(), list_.end(), [](const Problem& a, const Problem& b) {
+      return std::tie(a.from_override, a.line, a.column) < std::tie(b.from_override, b.line, b.column);
+    });
+    std::string text;
+    for (const Problem& p : list_) text += (text.empty() ? "" : "\n") + p.where + ": " + p.message;
+    throw InputError(text);
+  }
+
+ private:
+  struct Problem {
+    bool from_override = false;
+    int line = 0, column = 0;
+    std::string where, message;
+  };
+  std::string file_;
+  std::vector<std::string> overrides_;
+  std::vector<Problem> list_;
+};
+
+// ---- checking ----------------------------------------------------------------------------------------
+
+struct Context {
+  Problems& problems;
+  fs::path case_dir;     ///< the case file's folder (network.file is relative to it)
+  CaseConfig& config;
+  std::string resolved;  ///< the resolved TOML being written
+};
+
+/// Check `node` against `key`; on success fill `out` and return true, else add a problem.
+/// `qualified` is the key's full name for messages ("blood.viscosity", "boundary.node[2].flow").
+bool check_value(const Key& key, const toml::node& node, const std::string& qualified, Context& ctx,
+                 Value& out) {
+  const auto fail = [&](const std::string& message) {
+    ctx.problems.add(node.source(), message);
+    return false;
+  };
+  const auto wrong_type = [&](const std::string& wanted) {
+    return fail(qualified + " must be " + wanted + ", not " + type_phrase(node));
+  };
+  const auto out_of_range = [&](double x, const std::string& shown) {
+    if (in_range(key.range, x)) return true;
+    return fail(qualified + " = " + shown + " is out of range: must be " + range_text(key.range));
+  };
+
+  switch (key.kind) {
+    case Kind::string:
+      if (!node.is_string()) return wrong_type("a string");
+      out.text = node.as_string()->get();
+      return true;
+
+    case Kind::choice: {
+      if (!node.is_string()) return wrong_type("a string");
+      out.text = node.as_string()->get();
+      const auto has = [&](const std::vector<std::string>& list) {
+        return std::find(list.begin(), list.end(), out.text) != list.end();
+      };
+      if (has(key.choices)) return true;
+      if (has(key.planned))
+        return fail(qualified + " = " + toml_quote(out.text) + " is not available yet in this version (" +
+                    key.planned_note + ")");
+      return fail(qualified + " = " + toml_quote(out.text) + " is not one of: " + join(key.choices, ", ") +
+                  did_you_mean(out.text, key.choices));
+    }
+
+    case Kind::path: {
+      if (!node.is_string()) return wrong_type("a string (a file name)");
+      const std::string given = node.as_string()->get();
+      if (given.empty()) return fail(qualified + " must not be empty");
+      fs::path p(given);
+      if (p.is_relative()) p = ctx.case_dir / p;
+      std::error_code ec;
+      fs::path absolute = fs::absolute(p, ec);
+      if (ec) absolute = p;
+      absolute = absolute.lexically_normal();
+      if (!fs::exists(absolute, ec))
+        return fail(qualified + ": " + toml_quote(given) + " not found (looked for " + absolute.string() + ")");
+      out.text = absolute.string();
+      return true;
+    }
+
+    case Kind::integer:
+      if (!node.is_integer()) return wrong_type("an integer");
+      out.integer = node.as_integer()->get();
+      return out_of_range(static_cast<double>(out.integer), std::to_string(out.integer));
+
+    case Kind::number:
+      if (node.is_integer()) out.number = static_cast<double>(node.as_integer()->get());
+      else if (node.is_floating_point()) out.number = node.as_floating_point()->get();
+      else return wrong_type("a number");
+      if (!std::isfinite(out.number)) return fail(qualified + " must be a finite number");
+      return out_of_range(out.number, show(node));
+
+    case Kind::boolean:
+      if (!node.is_boolean()) return wrong_type("true or false");
+      out.boolean = node.as_boolean()->get();
+      return true;
+
+    case Kind::quantity: {
+      const std::string example_unit(hepaflow::example_unit(key.dimension));
+      if (node.is_integer() || node.is_floating_point())
+        return fail(qualified + " = " + show(node) + " needs a unit, e.g. \"" + show(node) + " " +
+                    example_unit + "\"");
+      if (!node.is_string()) return wrong_type("a string with a unit, e.g. \"8 " + example_unit + "\"");
+      out.text = std::string(trim(node.as_string()->get()));
+      try {
+        out.number = parse_quantity(out.text, key.dimension);
+      } catch (const QuantityError& e) {
+        return fail(qualified + ": " + e.what());
+      }
+      return out_of_range(out.number, toml_quote(out.text));
+    }
+
+    case Kind::int_array: {
+      const toml::array* array = node.as_array();
+      const std::string example = "[" + join(std::vector<std::string>(key.count ? key.count : 2, "2"), ", ") + "]";
+      if (array == nullptr) return wrong_type("an array of integers, e.g. " + example);
+      if (key.count != 0 && array->size() != key.count)
+        return fail(qualified + " must have " + std::to_string(key.count) + " entries, e.g. " + example);
+      for (const toml::node& item : *array) {
+        if (!item.is_integer())
+          return fail(qualified + " must be an array of integers, e.g. " + example + ", not hold " + type_phrase(item));
+        const std::int64_t i = item.as_integer()->get();
+        if (!in_range(key.range, static_cast<double>(i)))
+          return fail(qualified + " entry " + std::to_string(i) + " is out of range: must be " + range_text(key.range));
+        out.integers.push_back(i);
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+/// The value as written into the resolved TOML.
+std::string resolved_text(const Key& key, const Value& v) {
+  switch (key.kind) {
+    case Kind::string:
+    case Kind::choice:
+    case Kind::path:
+    case Kind::quantity: return toml_quote(v.text);
+    case Kind::integer: return std::to_string(v.integer);
+    case Kind::number: return format_number(v.number);
+    case Kind::boolean: return v.boolean ? "true" : "false";
+    case Kind::int_array: {
+      std::vector<std::string> items;
+      for (std::int64_t i : v.integers) items.push_back(std::to_string(i));
+      return "[" + join(items, ", ") + "]";
+    }
+  }
+  return "";
+}
+
+const TableInfo* table_info(const std::string& name) {
+  for (const TableInfo& t : tables())
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+std::string child_name(const std::string& table, std::string_view key) {
+  return table.empty() ? std::string(key) : table + "." + std::string(key);
+}
+
+std::string table_title(const std::string& table) {
+  if (table.empty()) return "at the top level";
+  const TableInfo* info = table_info(table);
+  return info && info->array ? "in [[" + table + "]]" : "in [" + table + "]";
+}
+
+/// Report keys of `tbl` that are neither keys of `table` nor tables below it.
+void check_unknown_keys(const toml::table& tbl, const std::string& table, Context& ctx) {
+  std::vector<std::string> valid;
+  for (const Key* k : keys_of(table)) valid.push_back(k->name);
+  for (const TableInfo& t : tables()) {
+    const auto dot = t.name.rfind('.');
+    const std::string parent = dot == std::string::npos ? "" : t.name.substr(0, dot);
+    if (!t.name.empty() && parent == table) valid.push_back(t.name.substr(parent.empty() ? 0 : dot + 1));
+  }
+  for (auto&& [k, node] : tbl) {
+    const std::string name(k.str());
+    if (std::find(valid.begin(), valid.end(), name) != valid.end()) continue;
+    const toml::source_region& at = node.is_table() || !k.source().path ? node.source() : k.source();
+    const std::string what = node.is_table() ? "unknown table [" + child_name(table, name) + "]"
+                                             : "unknown key '" + name + "' " + table_title(table);
+    const std::string hint = did_you_mean(name, valid);
+    ctx.problems.add(at, what + (hint.empty() ? "; valid here: " + join(valid, ", ") : hint));
+  }
+}
+
+/// Check one table instance (`tbl` may be null when the table is absent: defaults apply) and write
+/// its part of the resolved TOML. `label` names it in messages ("boundary.node[2]").
+/// `variant` selects the [network] keys that apply ("file", "generator", "" = undecided).
+void check_table(const toml::table* tbl, const std::string& table, const std::string& label,
+                 const toml::source_region& where, const std::string& variant, Context& ctx) {
+  static const toml::table empty;
+  const toml::table& t = tbl ? *tbl : empty;
+  check_unknown_keys(t, table, ctx);
+  const TableInfo* info = table_info(table);
+  if (!table.empty()) ctx.resolved += info->array ? "\n[[" + table + "]]\n" : "\n[" + table + "]\n";
+
+  for (const Key* key : keys_of(table)) {
+    const std::string qualified = label.empty() ? key->name : label + "." + key->name;
+    const toml::node* node = t.get(key->name);
+    if (!key->variant.empty() && key->variant != variant) {
+      Value ignored;
+      if (node != nullptr && !variant.empty())
+        ctx.problems.add(node->source(), qualified + " applies only to " +
+                                             (key->variant == "file" ? "network files (network.file)"
+                                                                     : "generated networks (network.generator)"));
+      else if (node != nullptr)  // file or generator undecided (reported): still check what is given
+        check_value(*key, *node, qualified, ctx, ignored);
+      continue;
+    }
+    toml::table default_holder;
+    if (node == nullptr) {
+      if (key->required) {
+        ctx.problems.add(where, "missing required key '" + key->name + "' " + table_title(table));
+        continue;
+      }
+      if (key->default_toml.empty()) continue;  // optional
+      default_holder = toml::parse("v = " + key->default_toml);
+      node = default_holder.get("v");
+    }
+    Value value;
+    if (!check_value(*key, *node, qualified, ctx, value)) continue;
+    key->store(ctx.config, value);
+    ctx.resolved += key->name + " = " + resolved_text(*key, value) + "\n";
+  }
+}
+
+/// The whole document: every table in schema order, and the rules that span keys.
+void check_case(const toml::table& root, Context& ctx) {
+  check_table(&root, "", "", root.source(), "", ctx);
+
+  for (const TableInfo& info : tables()) {
+    if (info.name.empty() || info.name == "boundary") continue;  // done above / only holds [[boundary.node]]
+    const toml::node_view<const toml::node> view = root.at_path(info.name);
+    const toml::node* node = view.node();
+    const std::string header = info.array ? "[[" + info.name + "]]" : "[" + info.name + "]";
+    if (info.planned) {
+      if (node) ctx.problems.add(node->source(), header + " is not available yet in this version");
+      continue;
+    }
+    if (info.array) {  // [[boundary.node]]: its parent [boundary] holds nothing else
+      const std::string parent = info.name.substr(0, info.name.rfind('.'));
+      if (const toml::node* holder = root.get(parent)) {
+        if (const toml::table* t = holder->as_table()) check_unknown_keys(*t, parent, ctx);
+        else ctx.problems.add(holder->source(), parent + " must be a table holding " + header + " tables");
+      }
+      if (node == nullptr) continue;
+      const toml::array* entries = node->as_array();
+      if (entries == nullptr || !entries->is_array_of_tables()) {
+        ctx.problems.add(node->source(), info.name + " must be written as " + header + " tables, one per node");
+        continue;
+      }
+      std::map<std::int64_t, std::size_t> line_of_id;
+      for (std::size_t i = 0; i < entries->size(); ++i) {
+        const toml::table& entry = *entries->get(i)->as_table();
+        const std::string label = info.name + "[" + std::to_string(i) + "]";
+        BoundaryNodeConfig bc;
+        bc.line = static_cast<int>(entry.source().begin.line);
+        ctx.config.boundary_nodes.push_back(bc);
+        check_table(&entry, info.name, label, entry.source(), "", ctx);
+        const bool has_pressure = entry.contains("pressure"), has_flow = entry.contains("flow");
+        if (has_pressure == has_flow)
+          ctx.problems.add(entry.source(), label + (has_pressure ? " has both pressure and flow; give one"
+                                                                 : " needs pressure or flow"));
+        if (const toml::node* id = entry.get("id"); id && id->is_integer()) {
+          const auto [it, added] = line_of_id.emplace(id->as_integer()->get(), id->source().begin.line);
+          if (!added)
+            ctx.problems.add(id->source(), label + ".id = " + std::to_string(it->first) +
+                                               " is given twice (first at line " + std::to_string(it->second) + ")");
+        }
+      }
+      continue;
+    }
+
+    const toml::table* tbl = node ? node->as_table() : nullptr;
+    if (node && !tbl) {
+      ctx.problems.add(node->source(), info.name + " must be a table: " + header);
+      continue;
+    }
+    std::string variant;
+    if (info.name == "network") {
+      const toml::node* file = tbl ? tbl->get("file") : nullptr;
+      const toml::node* generator = tbl ? tbl->get("generator") : nullptr;
+      if (file && generator)
+        ctx.problems.add(generator->source(), "[network] takes either file or generator, not both");
+      else if (!file && !generator)
+        ctx.problems.add(tbl ? tbl->source() : root.source(),
+                         "[network] needs a file (file = \"network.dat\") or a generator (generator = \"lobule\")");
+      else
+        variant = file ? "file" : "generator";
+    }
+    check_table(tbl, info.name, info.name, tbl ? tbl->source() : root.source(), variant, ctx);
+
+    // size has as many entries as the generator has dimensions
+    if (variant == "generator" && ctx.config.network.generator) {
+      const GeneratorSpec& g = *ctx.config.network.generator;
+      const std::size_t wanted = g.name == "grid" ? 3 : (g.name == "ladder" || g.name == "tree") ? 1 : 0;
+      if (!g.size.empty() && g.size.size() != wanted) {
+        const toml::node* size = tbl->get("size");
+        ctx.problems.add(size ? size->source() : tbl->source(),
+                         wanted == 0 ? "network.size is not used by generator \"" + g.name + "\""
+                                     : "network.size for generator \"" + g.name + "\" has " + std::to_string(wanted) +
+                                           (wanted == 1 ? " entry" : " entries"));
+      }
+    }
+  }
+}
+
+// ---- --set overrides ----------------------------------------------------------------------------------
+
+/// Merge one "table.key=value" into `root`. The value is parsed as TOML, else taken as a string.
+/// Nodes parsed here carry the source path "--set table.key", which is where their problems are
+/// reported.
+void apply_override(toml::table& root, const std::string& text, Problems& problems) {
+  const auto eq = text.find('=');
+  const std::string lhs(trim(std::string_view(text).substr(0, eq == std::string::npos ? text.size() : eq)));
+  const std::string where = "--set " + (lhs.empty() ? text : lhs);
+  problems.note_override(where);
+  if (eq == std::string::npos || lhs.empty()) {
+    problems.add_override(where, "'" + text + "' is not an override: write table.key=value, e.g. blood.viscosity=\"4 cP\"");
+    return;
+  }
+  const std::string value(trim(std::string_view(text).substr(eq + 1)));
+  toml::table parsed;
+  try {
+    parsed = toml::parse(lhs + " = " + value, std::string_view(where));
+  } catch (const toml::parse_error&) {
+    try {
+      parsed = toml::parse(lhs + " = " + toml_quote(value), std::string_view(where));
+    } catch (const toml::parse_error& e) {
+      problems.add_override(where, "'" + text + "' is not an override: " + std::string(e.description()));
+      return;
+    }
+  }
+  // Walk the dotted key: one entry per level down to the value.
+  toml::table* target = &root;
+  toml::table* source = &parsed;
+  std::string path;
+  while (true) {
+    if (source->size() != 1) {
+      problems.add_override(where, "'" + text + "' sets more than one key");
+      return;
+    }
+    auto entry = source->begin();
+    const toml::key k = entry->first;
+    toml::node& node = entry->second;
+    path = path.empty() ? std::string(k.str()) : path + "." + std::string(k.str());
+    toml::table* sub = node.as_table();
+    if (sub == nullptr || sub->is_inline()) {
+      target->insert_or_assign(k, std::move(node));
+      return;
+    }
+    toml::node* existing = target->get(k.str());
+    if (existing == nullptr) {
+      target->insert(k, std::move(*sub));
+      return;
+    }
+    if (!existing->is_table()) {
+      problems.add_override(where, "cannot set keys inside '" + path + "': it is " + type_phrase(*existing) +
+                                       (existing->is_array() ? " ([[" + path + "]] entries cannot be overridden)" : ""));
+      return;
+    }
+    target = existing->as_table();
+    source = sub;
+  }
+}
+
+std::string read_case_file(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw IoError("cannot read case file " + path + ": no such file");
+  if (fs::is_directory(path, ec)) throw IoError("cannot read case file " + path + ": it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError("cannot read case file " + path + ": " + std::strerror(errno));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw IoError("cannot read case file " + path + ": read error");
+  return text;
+}
+
+}  // namespace
+
+CaseConfig load_case(const std::string& path, const std::vector<std::string>& overrides) {
+  const std::string text = read_case_file(path);
+  Problems problems(path);
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(path));
+  } catch (const toml::parse_error& e) {
+    problems.add(e.source(), std::string(e.description()));
+    problems.raise();  // nothing else can be checked
+  }
+  for (const std::string& o : overrides) apply_override(root, o, problems);
+
+  CaseConfig config;
+  config.path = path;
+  fs::path case_dir = fs::path(path).parent_path();
+  if (case_dir.empty()) case_dir = ".";
+  Context ctx{problems, case_dir, config, ""};
+  ctx.resolved = "# Resolved case: " + path + ", with every default filled in (hepaflow, schema_version 1).\n";
+  for (const std::string& o : overrides) {
+    std::string line = o;
+    std::replace(line.begin(), line.end(), '\n', ' ');
+    ctx.resolved += "# --set " + line + "\n";
+  }
+  check_case(root, ctx);
+  if (!problems.empty()) problems.raise();
+  config.resolved_toml = std::move(ctx.resolved);
+  return config;
+}
+
+std::string case_reference_markdown() {
+  std::string md;
+  md += "# Case file reference (schema_version 1)\n\n";
+  md += "<!-- Generated from the schema table in solver/src/config/case_config.cpp by\n"
+        "     hepaflow::case_reference_markdown(); a unit test keeps the two equal.\n"
+        "     Regenerate: HEPAFLOW_UPDATE_DOCS=1 build/tests/hf_unit_case_config_test -->\n\n";
+  md += "A case is a TOML file. Rules:\n\n"
+        "- `schema_version = 1` is required.\n"
+        "- Every dimensional value is a string with a unit: `\"8 um\"`, `\"6 mmHg\"`, `\"3.5 cP\"`. A bare "
+        "number for such a key is an error. The accepted units are listed below; internally all "
+        "values are SI.\n"
+        "- Unknown keys and tables are errors (with a \"did you mean\" suggestion); so are keys of the "
+        "wrong type and values out of range. All problems are reported at once, one line each, as "
+        "`file:line:col: message`.\n"
+        "- `--set table.key=value` overrides (or adds) any key before the case is checked, e.g. "
+        "`--set solver.tolerance=1e-12`, `--set network.blocks=[2,2]`, `--set blood.viscosity=\"4 cP\"`. "
+        "The value is read as TOML; if it is not valid TOML it is taken as a string.\n"
+        "- The resolved case (after `--set`, every default filled in) is written next to the results as "
+        "`case.resolved.toml`; running it again gives the same case.\n\n";
+
+  md += "## Units\n\n| quantity | units |\n|---|---|\n";
+  for (Dimension d : {Dimension::length, Dimension::pressure, Dimension::viscosity, Dimension::flow,
+                      Dimension::volume, Dimension::velocity, Dimension::time, Dimension::mass,
+                      Dimension::dose_per_mass}) {
+    std::string phrase = dimension_phrase(d).substr(2);
+    std::vector<std::string> units;
+    std::string list = accepted_units(d);
+    for (std::size_t start = 0; start < list.size();) {
+      const std::size_t end = std::min(list.find(", ", start), list.size());
+      units.push_back("`" + list.substr(start, end - start) + "`");
+      start = end + 2;
+    }
+    md += "| " + phrase + " | " + join(units, ", ") + " |\n";
+  }
+  md += "\n`µm` and `μm` may be written for `um`, `L` for `l`, `m3` for `m^3`, and `mPa*s` or `mPa·s` "
+        "for `mPa s`; the space between number and unit is optional.\n";
+
+  const auto type_of = [](const Key& k) -> std::string {
+    switch (k.kind) {
+      case Kind::string: return "string";
+      case Kind::choice: return "string";
+      case Kind::path: return "string (path)";
+      case Kind::integer: return "integer";
+      case Kind::number: return "number";
+      case Kind::boolean: return "boolean";
+      case Kind::quantity: return dimension_phrase(k.dimension).substr(2) + " (string with unit)";
+      case Kind::int_array:
+        return k.count ? "array of " + std::to_string(k.count) + " integers" : "array of integers";
+    }
+    return "";
+  };
+  const auto allowed_of = [](const Key& k) {
+    std::vector<std::string> parts;
+    if (k.kind == Kind::choice) {
+      std::vector<std::string> quoted;
+      for (const std::string& c : k.choices) quoted.push_back("`\"" + c + "\"`");
+      parts.push_back(join(quoted, ", "));
+      if (!k.planned.empty()) {
+        std::vector<std::string> planned;
+        for (const std::string& c : k.planned) planned.push_back("`\"" + c + "\"`");
+        parts.push_back("planned: " + join(planned, ", "));
+      }
+    }
+    const std::string range = range_text(k.range);
+    if (!range.empty()) parts.push_back((k.kind == Kind::int_array ? "each " : "") + range);
+    if (k.kind == Kind::path) parts.push_back("must exist");
+    return parts.empty() ? std::string("any") : join(parts, "; ");
+  };
+
+  for (const TableInfo& info : tables()) {
+    if (info.planned) continue;
+    const auto keys = keys_of(info.name);
+    const std::string header = info.name.empty() ? "Top level" : info.array ? "[[" + info.name + "]]" : "[" + info.name + "]";
+    md += "\n## " + header + "\n\n" + info.doc + "\n";
+    if (keys.empty()) continue;
+    md += "\n| key | type | default | allowed | description |\n|---|---|---|---|---|\n";
+    for (const Key* k : keys) {
+      std::string dflt = k->required ? "required" : k->default_toml.empty() ? "optional" : "`" + k->default_toml + "`";
+      std::string doc = k->doc;
+      if (!k->variant.empty()) doc = "*" + k->variant + "*: " + doc;
+      const auto cell = [](std::string text) {  // a '|' would end the table cell
+        for (std::size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2)) text.insert(at, "\\");
+        return text;
+      };
+      md += "| `" + k->name + "` | " + cell(type_of(*k)) + " | " + cell(dflt) + " | " + cell(allowed_of(*k)) + " | " +
+            cell(doc) + " |\n";
+    }
+  }
+  md += "\n## Planned tables\n\nThese tables are reserved for features that are not in this version yet. "
+        "A case that uses one is rejected (`[oxygen] is not available yet in this version`) rather than "
+        "run without it.\n\n";
+  for (const TableInfo& info : tables())
+    if (info.planned) md += "- `[" + info.name + "]`: " + info.doc + "\n";
+  return md;
+}
+
+}  // namespace hepaflow
