@@ -117,7 +117,8 @@ inline void poiseuille_conductance(std::size_t segments, const double* radius, c
 }
 
 // Mass conservation sum_e Q_e = 0 at an unknown node i with Q_e = G_e (p_i - p_j) gives row i of the
-// weighted graph Laplacian: L_ii = sum_e G_e, L_ij = -G_e (MODEL.md §2).
+// weighted graph Laplacian: L_ii = sum_e G_e, L_ij = -sum of G_e over the segments joining i and j
+// (parallel vessels between the same two nodes add their conductances) (MODEL.md §2).
 struct AssembleLaplacianRow {
   LaplacianPattern p;
   const double* conductance;
@@ -125,14 +126,11 @@ struct AssembleLaplacianRow {
   HF_HOST_DEVICE void operator()(index_t row) const {
     const index_t node = p.row_node[row];
     for (index_t k = p.row_ptr[row]; k < p.row_ptr[row + 1]; ++k) {
-      const index_t seg = p.entry_segment[k];
-      if (seg >= 0) {
-        values[k] = -conductance[seg];
-      } else {
-        double diag = 0.0;
-        for (index_t j = p.adj_ptr[node]; j < p.adj_ptr[node + 1]; ++j) diag += conductance[p.adj_segment[j]];
-        values[k] = diag;
-      }
+      const index_t column = p.col[k];
+      double sum = 0.0;
+      for (index_t j = p.adj_ptr[node]; j < p.adj_ptr[node + 1]; ++j)
+        if (column == row || p.node_unknown[p.adj_other[j]] == column) sum += conductance[p.adj_segment[j]];
+      values[k] = column == row ? sum : -sum;
     }
   }
 };

@@ -53,18 +53,27 @@ TEST(NetworkValidation, DanglingReferenceIsNamed) {
   Network net = three_node_chain();
   net.segment_to[1] = 7;
   const auto text = all_errors(validate(net));
-  EXPECT_NE(text.find("refer to nodes that do not exist (segment ids) (1): 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("referring to nodes that do not exist (segment ids) (1): 2"), std::string::npos) << text;
 }
 
 TEST(NetworkValidation, DuplicateSegmentsAndIdsAreNamed) {
   Network net = three_node_chain();
-  net.add_segment(3, 1, 0, 5e-6);  // same node pair as segment 1, reversed
+  net.add_segment(3, 1, 0, 4e-6);  // same node pair, radius and length as segment 1: a copy
   net.add_segment(3, 0, 2, 5e-6);  // duplicate id 3
   const auto text = all_errors(validate(net));
-  EXPECT_NE(text.find("duplicate segments joining the same two nodes (segment ids) (1): 3 (same nodes as 1)"),
+  EXPECT_NE(text.find("duplicate segments: same two nodes, radius and length (segment ids) (1): 3 (same nodes as 1)"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("duplicate segment ids (1): 3"), std::string::npos) << text;
+}
+
+TEST(NetworkValidation, ParallelVesselsAreAllowedWithAWarning) {
+  Network net = three_node_chain();
+  net.add_segment(3, 1, 0, 6e-6);  // a second, wider vessel between nodes 10 and 20
+  const auto r = validate(net);
+  EXPECT_TRUE(r.ok()) << all_errors(r);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("parallel segments"), std::string::npos);
 }
 
 TEST(NetworkValidation, SelfLoopIsAnError) {

@@ -106,6 +106,26 @@ TEST(SeriesParallel, ParallelConductancesAddAndFlowBoundaryIsHonoured) {
   }
 }
 
+TEST(SeriesParallel, ParallelVesselsBetweenTheSameNodesAddTheirConductances) {
+  // Two vessels joining the same pair of nodes (as in the rat mesentery): G = G1 + G2.
+  Network net = test::straight_tube(4e-6, 200e-6, 1, 6 * units::mmHg, 4 * units::mmHg);
+  net.add_segment(2, 0, 1, 6e-6);
+  const double mu = 3.5e-3, dp = 2 * units::mmHg;
+  for (const char* method : {"pcg", "direct"}) {
+    if (std::string(method) == "direct" && !direct_solver_available()) continue;
+    const auto res = solve(net, method);
+    EXPECT_NEAR(res.flow[0] / hagen_poiseuille(4e-6, 200e-6, dp, mu), 1.0, 1e-12) << method;
+    EXPECT_NEAR(res.flow[1] / hagen_poiseuille(6e-6, 200e-6, dp, mu), 1.0, 1e-12) << method;
+  }
+  // ... and with an unknown node in between: inflow into node 1 splits over both parallel pairs.
+  Network chain = test::straight_tube(4e-6, 200e-6, 2, 6 * units::mmHg, 4 * units::mmHg);
+  chain.add_segment(3, 0, 1, 5e-6);
+  const auto res = solve(chain, "pcg");
+  const double g0 = units::pi * std::pow(4e-6, 4) / (8 * mu * 100e-6), g2 = units::pi * std::pow(5e-6, 4) / (8 * mu * 100e-6);
+  const double p1 = (g0 + g2) * 6 * units::mmHg / (g0 + g2 + g0) + g0 * 4 * units::mmHg / (g0 + g2 + g0);
+  EXPECT_NEAR(res.node_pressure[1] / p1, 1.0, 1e-12);
+}
+
 TEST(MassConservation, HoldsAtEveryNodeToSolverTolerance) {
   for (std::uint64_t seed = 1; seed <= 5; ++seed) {
     const Network net = test::random_network(2000, seed);

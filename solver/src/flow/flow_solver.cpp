@@ -3,7 +3,7 @@
 // G_e = pi r^4 / (8 mu L) (Poiseuille) gives sum_e G_e p_i - sum_e G_e p_j = q_i (prescribed inflow),
 // pressure-boundary neighbours moved to the right-hand side. The matrix is a weighted graph
 // Laplacian restricted to the unknown nodes: SPD when every component has a pressure boundary
-// (checked by validate()).
+// (checked by validate()). Parallel segments between the same two nodes are parallel vessels.
 #include "hepaflow/flow/flow_solver.hpp"
 
 #include <algorithm>
@@ -67,25 +67,21 @@ DeviceNetwork::DeviceNetwork(const KernelSet& k, const Network& net)
       row_node_h.push_back(static_cast<index_t>(i));
     }
   unknowns_ = static_cast<index_t>(row_node_h.size());
-  // Row pattern: diagonal + one entry per incident segment whose other end is an unknown,
-  // columns sorted (no duplicates: validate() rejects parallel segments).
-  std::vector<index_t> row_ptr_h(unknowns_ + 1, 0), col_h, entry_seg_h;
+  // Row pattern: the diagonal + one entry per neighbouring unknown node, columns sorted and unique
+  // (parallel segments between the same two nodes share one entry).
+  std::vector<index_t> row_ptr_h(unknowns_ + 1, 0), col_h;
   col_h.reserve(static_cast<std::size_t>(unknowns_) + 2 * m);
-  entry_seg_h.reserve(col_h.capacity());
-  std::vector<std::pair<index_t, index_t>> row_entries;
+  std::vector<index_t> row_columns;
   for (index_t r = 0; r < unknowns_; ++r) {
     const index_t node = row_node_h[r];
-    row_entries.clear();
-    row_entries.emplace_back(r, -1);
+    row_columns.assign(1, r);
     for (index_t j = adj_ptr_h[node]; j < adj_ptr_h[node + 1]; ++j) {
       const index_t c = node_unknown_h[adj_other_h[j]];
-      if (c >= 0) row_entries.emplace_back(c, adj_seg_h[j]);
+      if (c >= 0) row_columns.push_back(c);
     }
-    std::sort(row_entries.begin(), row_entries.end());
-    for (const auto& [c, s] : row_entries) {
-      col_h.push_back(c);
-      entry_seg_h.push_back(s);
-    }
+    std::sort(row_columns.begin(), row_columns.end());
+    row_columns.erase(std::unique(row_columns.begin(), row_columns.end()), row_columns.end());
+    col_h.insert(col_h.end(), row_columns.begin(), row_columns.end());
     row_ptr_h[r + 1] = static_cast<index_t>(col_h.size());
   }
   nnz_ = static_cast<index_t>(col_h.size());
@@ -98,7 +94,6 @@ DeviceNetwork::DeviceNetwork(const KernelSet& k, const Network& net)
   node_inflow = DeviceArray<double>(k, inflow);
   row_ptr = DeviceArray<index_t>(k, row_ptr_h);
   col = DeviceArray<index_t>(k, col_h);
-  entry_segment = DeviceArray<index_t>(k, entry_seg_h);
   row_node = DeviceArray<index_t>(k, row_node_h);
   adj_ptr = DeviceArray<index_t>(k, adj_ptr_h);
   adj_segment = DeviceArray<index_t>(k, adj_seg_h);
@@ -112,7 +107,6 @@ kernels::LaplacianPattern DeviceNetwork::pattern() const {
   p.nnz = nnz_;
   p.row_ptr = row_ptr.data();
   p.col = col.data();
-  p.entry_segment = entry_segment.data();
   p.row_node = row_node.data();
   p.adj_ptr = adj_ptr.data();
   p.adj_segment = adj_segment.data();

@@ -169,8 +169,12 @@ ValidationReport validate(const Network& net, std::size_t max_listed) {
   ProblemList self_loop("segments joining a node to itself (segment ids)", max_listed);
   ProblemList bad_radius("segments with non-positive or non-finite radius (segment ids)", max_listed);
   ProblemList bad_length("segments with non-positive or non-finite length (segment ids)", max_listed);
-  ProblemList duplicate("duplicate segments joining the same two nodes (segment ids)", max_listed);
-  std::unordered_map<std::uint64_t, std::int64_t> pair_seen;
+  // Two segments joining the same two nodes are parallel vessels (real networks have them, e.g. the
+  // rat mesentery's segments 573 and 707) unless they are exact copies (same radius and length).
+  ProblemList duplicate("duplicate segments: same two nodes, radius and length (segment ids)", max_listed);
+  ProblemList parallel("parallel segments joining the same two nodes, treated as parallel vessels (segment ids)",
+                       max_listed);
+  std::unordered_map<std::uint64_t, index_t> pair_seen;
   for (std::size_t s = 0; s < n_segs; ++s) {
     const index_t a = net.segment_from[s], b = net.segment_to[s];
     const std::string sid = std::to_string(net.segment_id[s]);
@@ -182,8 +186,13 @@ ValidationReport validate(const Network& net, std::size_t max_listed) {
     if (!(net.radius[s] > 0.0) || !std::isfinite(net.radius[s])) bad_radius.add(sid);
     if (!(net.length[s] > 0.0) || !std::isfinite(net.length[s])) bad_length.add(sid);
     const auto lo = static_cast<std::uint64_t>(std::min(a, b)), hi = static_cast<std::uint64_t>(std::max(a, b));
-    auto [it, inserted] = pair_seen.emplace((lo << 32) | hi, net.segment_id[s]);
-    if (!inserted) duplicate.add(sid + " (same nodes as " + std::to_string(it->second) + ")");
+    auto [it, inserted] = pair_seen.emplace((lo << 32) | hi, static_cast<index_t>(s));
+    if (!inserted) {
+      const index_t first = it->second;
+      const std::string item = sid + " (same nodes as " + std::to_string(net.segment_id[first]) + ")";
+      if (net.radius[first] == net.radius[s] && net.length[first] == net.length[s]) duplicate.add(item);
+      else parallel.add(item);
+    }
   }
 
   ProblemList bad_bc_node("boundary conditions on nodes that do not exist", max_listed);
@@ -203,6 +212,7 @@ ValidationReport validate(const Network& net, std::size_t max_listed) {
   for (const auto* list : {&dup_node_ids, &dup_seg_ids, &bad_coords, &dangling, &self_loop, &bad_radius, &bad_length,
                            &duplicate, &bad_bc_node, &bad_bc_value, &dup_bc})
     list->flush(errors);
+  parallel.flush(report.warnings);
   if (!errors.empty()) return report;
 
   // Every connected component needs a pressure boundary: otherwise pressure is determined only up to

@@ -28,7 +28,6 @@ struct LaplacianPattern {
   index_t nnz = 0;
   const index_t* row_ptr = nullptr;       ///< unknowns+1
   const index_t* col = nullptr;           ///< nnz
-  const index_t* entry_segment = nullptr; ///< nnz: segment of an off-diagonal entry, -1 on the diagonal
   const index_t* row_node = nullptr;      ///< unknowns: node index of each row
   const index_t* adj_ptr = nullptr;       ///< nodes+1: incident segments of each node (CSR)
   const index_t* adj_segment = nullptr;   ///< 2*segments
@@ -71,7 +70,7 @@ struct KernelSet {
   void (*poiseuille_conductance)(std::size_t segments, const double* radius, const double* length,
                                  const double* viscosity, double* conductance);
   /// Values of the reduced Laplacian from conductances: diagonal = sum of incident G,
-  /// off-diagonal = -G of the connecting segment.
+  /// off-diagonal (i,j) = -sum of G over the segments joining nodes i and j (parallel vessels add).
   void (*assemble_laplacian)(const LaplacianPattern& p, const double* conductance, double* values);
   /// Right-hand side: b_i = sum over incident segments to pressure-boundary nodes of G*p_bc
   /// + prescribed inflow q_i.

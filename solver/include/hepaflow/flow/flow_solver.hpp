@@ -27,7 +27,7 @@ class DeviceNetwork {
   DeviceArray<double> node_pressure_bc;       ///< [Pa] at pressure-boundary nodes, 0 elsewhere
   DeviceArray<double> node_inflow;            ///< [m^3/s] prescribed inflow at flow-boundary nodes, 0 elsewhere
   // Reduced system pattern (see kernels::LaplacianPattern)
-  DeviceArray<index_t> row_ptr, col, entry_segment, row_node, adj_ptr, adj_segment, adj_other, node_unknown;
+  DeviceArray<index_t> row_ptr, col, row_node, adj_ptr, adj_segment, adj_other, node_unknown;
   kernels::LaplacianPattern pattern() const;
 
   /// Host copies kept for metrics (small: boundary lists).
