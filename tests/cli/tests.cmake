@@ -1,0 +1,22 @@
+# Script-driven CLI tests, included by tests/CMakeLists.txt (CMAKE_CURRENT_LIST_DIR = tests/cli).
+#
+# postproc render tests: postproc/render_network.py under `xvfb-run pvbatch`, the PNG checked by
+# tests/cli/check_png.py (size, not blank, colour bar). They skip (exit 77) where pvbatch,
+# xvfb-run or ParaView's Python modules are missing (render_network.py --check-paraview).
+find_program(HEPAFLOW_BASH bash)
+if(HEPAFLOW_BASH)
+  # The real program: run the demo case, render its flow, check the picture.
+  add_test(NAME postproc.RenderNetworkPngIsNotBlank
+           COMMAND ${HEPAFLOW_BASH} ${CMAKE_CURRENT_LIST_DIR}/render_test.sh demo
+                   $<TARGET_FILE:hepaflow> ${PROJECT_SOURCE_DIR}
+                   ${CMAKE_CURRENT_BINARY_DIR}/postproc_demo
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  # The script alone on a synthetic 3-D network: log scale, point array, top view, error exits.
+  add_test(NAME postproc.RenderSampleNetworkOptions
+           COMMAND ${HEPAFLOW_BASH} ${CMAKE_CURRENT_LIST_DIR}/render_test.sh sample
+                   ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/postproc_sample
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(postproc.RenderNetworkPngIsNotBlank postproc.RenderSampleNetworkOptions
+                       PROPERTIES LABELS cli SKIP_RETURN_CODE 77 TIMEOUT 600
+                                  RESOURCE_LOCK hepaflow_xvfb)
+endif()
