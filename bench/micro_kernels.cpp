@@ -3,43 +3,19 @@
 // reported as bytes_per_second. Run: build/bin/bench_kernels [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
-#include <random>
 
 #include "hepaflow/device_array.hpp"
 #include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/meshes/generators.hpp"
 
 namespace {
 
 using namespace hepaflow;
 
-Network grid(int n) {
-  Network net;
-  const auto index = [n](int i, int j, int k) { return static_cast<index_t>((i * n + j) * n + k); };
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j)
-      for (int k = 0; k < n; ++k) net.add_node(index(i, j, k), i * 25e-6, j * 25e-6, k * 25e-6);
-  std::mt19937_64 rng(1);
-  std::uniform_real_distribution<double> radius(3e-6, 5e-6);
-  std::int64_t id = 0;
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j)
-      for (int k = 0; k < n; ++k) {
-        if (i + 1 < n) net.add_segment(id++, index(i, j, k), index(i + 1, j, k), radius(rng), 25e-6);
-        if (j + 1 < n) net.add_segment(id++, index(i, j, k), index(i, j + 1, k), radius(rng), 25e-6);
-        if (k + 1 < n) net.add_segment(id++, index(i, j, k), index(i, j, k + 1), radius(rng), 25e-6);
-      }
-  for (int j = 0; j < n; ++j)
-    for (int k = 0; k < n; ++k) {
-      net.boundaries.push_back({index(0, j, k), BoundaryType::pressure, 800});
-      net.boundaries.push_back({index(n - 1, j, k), BoundaryType::pressure, 533});
-    }
-  return net;
-}
-
 const KernelSet& backend() { return select_backend("auto"); }
 
 struct GridSystem {
-  explicit GridSystem(int n) : net(grid(n)), dev(backend(), net) {
+  explicit GridSystem(int n) : net(meshes::generate_peer_grid(n, 1)), dev(backend(), net) {
     const KernelSet& k = backend();
     const std::size_t m = net.num_segments();
     mu = DeviceArray<double>(k, std::vector<double>(m, 3.5e-3));

@@ -1,1 +1,128 @@
-int main() { return 0; }
+// hepaflow: the command-line program. Exit codes (DESIGN.md): 0 ok, 1 runtime error, 2 usage,
+// 3 invalid case/network, 4 I/O, 5 no convergence, 6 backend unavailable.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <new>
+
+#include "commands.hpp"
+#include "hepaflow/error.hpp"
+#include "hepaflow/version.hpp"
+
+namespace {
+
+std::string joined_command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hepaflow;
+  CLI::App cli{"hepaflow " HEPAFLOW_VERSION
+               ": blood flow and oxygen transport in microvascular networks (liver sinusoids first).\n"
+               "Exit codes: 0 ok, 1 runtime error, 2 usage, 3 invalid case/network, 4 I/O, 5 no convergence, "
+               "6 backend unavailable.",
+               "hepaflow"};
+  cli.set_version_flag("--version", std::string("hepaflow " HEPAFLOW_VERSION " (git " HEPAFLOW_GIT_HASH ")"));
+  cli.require_subcommand(1);
+
+  app::RunArguments run;
+  auto* run_cmd = cli.add_subcommand("run", "Run a case file and write results (VTK, JSON, log) to a folder");
+  run_cmd->add_option("case", run.case_path, "Case file (TOML)")->required();
+  run_cmd->add_option("-o,--output", run.output_dir, "Output folder (default: results/<case name>)");
+  run_cmd->add_option("--backend", run.backend, "auto | cpu | cuda (default: the case's solver.backend)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  run_cmd->add_option("--set", run.overrides, "Override a case key: table.key=value (repeatable)");
+  run_cmd->add_flag("--overwrite", run.overwrite, "Allow writing into a non-empty output folder");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "Only print errors");
+
+  std::string check_case;
+  std::vector<std::string> check_overrides;
+  auto* check_cmd = cli.add_subcommand("check", "Validate a case file (and its network) without running it");
+  check_cmd->add_option("case", check_case, "Case file (TOML)")->required();
+  check_cmd->add_option("--set", check_overrides, "Override a case key: table.key=value (repeatable)");
+
+  app::GenerateArguments gen;
+  std::vector<int> blocks;
+  auto* gen_cmd = cli.add_subcommand("generate", "Generate a network (lobule, lobule_block, ladder, tree, grid)");
+  gen_cmd->add_option("generator", gen.spec.name, "lobule | lobule_block | ladder | tree | grid")
+      ->required()
+      ->check(CLI::IsMember({"lobule", "lobule_block", "ladder", "tree", "grid"}));
+  gen_cmd->add_option("-o,--output", gen.output, "Output file: .dat (Secomb), .vtp, or a folder for CSV")->required();
+  gen_cmd->add_option("--preset", gen.spec.preset, "Lobule preset: human | rat")->check(CLI::IsMember({"human", "rat"}));
+  gen_cmd->add_option("--rings", gen.spec.rings, "Lobule: radial node rings portal->central (0 = preset)");
+  gen_cmd->add_option("--layers", gen.spec.layers, "Lobule: node layers along the axis (0 = preset)");
+  gen_cmd->add_option("--blocks", blocks, "lobule_block: lobules in x and y")->expected(2);
+  gen_cmd->add_option("--size", gen.spec.size, "ladder: rungs; tree: generations; grid: nx ny nz")->expected(1, 3);
+  gen_cmd->add_option("--seed", gen.spec.seed, "Random seed");
+
+  app::ConvertArguments conv;
+  auto* conv_cmd = cli.add_subcommand("convert", "Convert a network between Network.dat, .vtp and CSV");
+  conv_cmd->add_option("input", conv.input, "Input network (.dat, .vtp, CSV folder)")->required();
+  conv_cmd->add_option("output", conv.output, "Output network (.dat, .vtp, CSV folder)")->required();
+  conv_cmd->add_option("--length-unit", conv.length_unit, "Unit of .vtp/.csv lengths (default \"1 um\")");
+  conv_cmd->add_option("--radius-array", conv.radius_array, ".vtp radius array name (default: auto-detect)");
+  conv_cmd->add_flag("--radius-is-diameter", conv.radius_is_diameter, ".vtp array holds diameters");
+
+  auto* info_cmd = cli.add_subcommand("info", "Version, backends, devices and optional components");
+
+  app::BenchArguments bench;
+  auto* bench_cmd = cli.add_subcommand("bench", "Benchmark the flow solve on lobule blocks (or a network file)");
+  bench_cmd->add_option("--sizes", bench.sizes, "Target segment counts (default 1e3 1e4 1e5 1e6)");
+  bench_cmd->add_option("--backend", bench.backend, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  bench_cmd->add_option("--network", bench.network_file, "Benchmark this network file instead");
+  bench_cmd->add_option("--peer-grid", bench.peer_grid,
+                        "Benchmark the n^3 grid network of shared/tools/peer_flow_bench.py (sides n)");
+  bench_cmd->add_option("--direct-max", bench.direct_max_segments, "Largest size solved by CHOLMOD as the peer");
+  bench_cmd->add_option("--tolerance", bench.tolerance, "Relative residual of the pressure solve");
+  bench_cmd->add_option("--repeat", bench.repeat, "Timed repetitions per size (median reported)");
+  bench_cmd->add_option("-o,--output", bench.output, "Also write the table (markdown) to this file");
+  bool no_direct = false;
+  bench_cmd->add_flag("--no-direct", no_direct, "Skip the CHOLMOD peer");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "hepaflow: usage error: " << e.what() << "\n(run 'hepaflow --help' or 'hepaflow <command> --help')\n";
+    return static_cast<int>(ExitCode::usage);
+  }
+
+  try {
+    const std::string command_line = joined_command_line(argc, argv);
+    if (*run_cmd) {
+      run.command_line = command_line;
+      return app::run_command(run);
+    }
+    if (*check_cmd) return app::check_command(check_case, check_overrides);
+    if (*gen_cmd) {
+      if (!blocks.empty()) gen.spec.blocks_x = blocks[0], gen.spec.blocks_y = blocks[1];
+      return app::generate_command(gen);
+    }
+    if (*conv_cmd) return app::convert_command(conv);
+    if (*info_cmd) return app::info_command();
+    if (*bench_cmd) {
+      bench.direct = !no_direct;
+      bench.command_line = command_line;
+      return app::bench_command(bench);
+    }
+  } catch (const Error& e) {
+    std::cerr << "hepaflow: error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "hepaflow: error: out of memory\n";
+    return static_cast<int>(ExitCode::runtime_error);
+  } catch (const std::exception& e) {
+    std::cerr << "hepaflow: error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::runtime_error);
+  }
+  return static_cast<int>(ExitCode::usage);
+}

@@ -1,0 +1,174 @@
+// hepaflow bench: end-to-end pressure solve on generated lobule blocks (or a network file), per size:
+// segments, backend, assemble/solve/total time, PCG iterations, achieved memory bandwidth and its
+// fraction of the bandwidth measured in the same run, and CHOLMOD's time on the same network as peer.
+//
+// Bytes a Jacobi-PCG iteration must move (fp64 values, int32 indices; n unknowns, nnz matrix entries):
+//   SpMV y = A p        12 nnz (val + col) + 4 n (row_ptr) + 8 n (p, read once) + 8 n (y)  = 12 nnz + 20 n
+//   (p, q)  16 n | x += a p  24 n | r -= a q  24 n | (r, r)  8 n | z = D^-1 r  24 n | (r, z)  16 n |
+//   p = z + b p  24 n                                                                    = 136 n
+//   total per iteration: 12 nnz + 156 n bytes (the unfused kernels of this version; a fused PCG
+//   needs ~12 nnz + 108 n, DESIGN.md/issue 8).
+// Peak: a triad-like kernel (y = x + b y, 24 bytes per element) on 2^25 doubles, same backend, same run.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "hepaflow/error.hpp"
+#include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/meshes/generators.hpp"
+#include "hepaflow/meshes/network_io.hpp"
+#include "hepaflow/simulation/steady_flow.hpp"
+#include "hepaflow/version.hpp"
+
+namespace hepaflow::app {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+/// Bandwidth [GB/s] of y = x + b y over 2^25 doubles (read 2, write 1), median of 5.
+double measure_triad_bandwidth(const KernelSet& k) {
+  const std::size_t n = std::size_t{1} << 25;
+  DeviceArray<double> x(k, n), y(k, n);
+  k.fill(n, 1.0, x.data());
+  k.fill(n, 2.0, y.data());
+  k.xpby(n, x.data(), 0.5, y.data());  // warm-up
+  k.dot(n, y.data(), y.data());        // synchronises the backend
+  std::vector<double> t;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = clock_type::now();
+    k.xpby(n, x.data(), 0.5, y.data());
+    k.dot(1, y.data(), y.data());
+    t.push_back(seconds_since(t0));
+  }
+  return 24.0 * n / median(t) / 1e9;
+}
+
+/// A lobule block whose segment count is close to `target`: the human preset lobule, with fewer node
+/// layers below one lobule's size and more lobules (bx x by) above it.
+Network lobule_block_near(double target, std::string* description) {
+  meshes::LobuleParameters p = meshes::lobule_preset("human");
+  const std::size_t one = meshes::estimate_lobule_block_segments(p, 1, 1);
+  int bx = 1, by = 1;
+  if (target < one) {
+    const meshes::LobuleParameters base = p;
+    int best_layers = 2;
+    double best = 1e300;
+    for (int layers = 2; layers <= 400; ++layers) {
+      p.layers = layers;
+      const double est = static_cast<double>(meshes::estimate_lobule_block_segments(p, 1, 1));
+      if (std::abs(std::log(est / target)) < best) best = std::abs(std::log(est / target)), best_layers = layers;
+      if (est > target) break;
+    }
+    p = base;
+    p.layers = best_layers;
+  } else {
+    const double lobules = target / static_cast<double>(one);
+    bx = std::max(1, static_cast<int>(std::lround(std::sqrt(lobules))));
+    by = std::max(1, static_cast<int>(std::lround(lobules / bx)));
+  }
+  std::ostringstream d;
+  d << "lobule_block human " << bx << "x" << by << (p.layers ? ", layers " + std::to_string(p.layers) : "");
+  *description = d.str();
+  return meshes::generate_lobule_block(p, bx, by);
+}
+
+}  // namespace
+
+int bench_command(const BenchArguments& args) {
+  const KernelSet& k = select_backend(args.backend);
+  const double peak = measure_triad_bandwidth(k);
+  std::vector<double> sizes = args.sizes.empty() ? std::vector<double>{1e3, 1e4, 1e5, 1e6} : args.sizes;
+  if (!args.network_file.empty() || !args.peer_grid.empty()) sizes.clear();
+  if (!args.network_file.empty()) sizes = {0};
+  for (int n : args.peer_grid) sizes.push_back(-n);  // negative: peer grid of side n
+
+  std::ostringstream table;
+  table << "| network | segments | unknowns | nnz | backend | assemble_s | solve_s | total_s | iterations | GB/s | "
+           "fraction_of_triad | cholmod_s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::cout << "hepaflow bench: backend " << k.backend_name << ", triad bandwidth " << std::setprecision(4) << peak
+            << " GB/s, tolerance " << args.tolerance << "\n"
+            << std::flush;
+  for (double target : sizes) {
+    std::string description;
+    Network net;
+    if (target < 0) {
+      const int n = static_cast<int>(-target);
+      net = meshes::generate_peer_grid(n, 1);
+      description = "peer grid " + std::to_string(n) + "^3";
+    } else if (!args.network_file.empty()) {
+      net = meshes::read_network_file(args.network_file);
+      description = args.network_file;
+    } else {
+      net = lobule_block_near(target, &description);
+    }
+    prepare_network(net, false, description, nullptr);
+    BloodConfig blood;
+    SolverConfig solver;
+    solver.method = "pcg";
+    solver.tolerance = args.tolerance;
+    solver.max_iterations = 10000000;
+    std::vector<double> t_assemble, t_solve, t_total;
+    int iterations = 0;
+    index_t unknowns = 0;
+    double nnz = 0;
+    for (int rep = 0; rep < std::max(1, args.repeat); ++rep) {
+      const auto t0 = clock_type::now();
+      DeviceNetwork device_net(k, net);
+      FlowFields fields;
+      fields.viscosity = DeviceArray<double>(k, net.num_segments());
+      k.fill(net.num_segments(), blood.viscosity, fields.viscosity.data());
+      const LinearSolveReport r = solve_flow(device_net, linear_solver_options(solver), fields);
+      t_total.push_back(seconds_since(t0));
+      t_assemble.push_back(r.seconds_assemble);
+      t_solve.push_back(r.seconds_solve);
+      iterations = r.iterations;
+      unknowns = device_net.unknowns();
+      nnz = device_net.pattern().nnz;
+    }
+    const double solve_s = median(t_solve);
+    const double bytes = iterations * (12.0 * nnz + 156.0 * unknowns);
+    const double gbs = solve_s > 0 ? bytes / solve_s / 1e9 : 0.0;
+    std::string cholmod = "-";
+    if (args.direct && direct_solver_available() && net.num_segments() <= args.direct_max_segments) {
+      solver.method = "direct";
+      const auto t0 = clock_type::now();
+      solve_steady_flow(net, blood, solver, kernels::cpu::kernel_set());
+      std::ostringstream s;
+      s << std::setprecision(4) << seconds_since(t0);
+      cholmod = s.str();
+    }
+    std::ostringstream row;
+    row << std::setprecision(4) << "| " << description << " | " << net.num_segments() << " | " << unknowns << " | "
+        << static_cast<long long>(nnz) << " | " << k.backend_name << " | " << median(t_assemble) << " | " << solve_s
+        << " | " << median(t_total) << " | " << iterations << " | " << gbs << " | " << gbs / peak << " | " << cholmod
+        << " |\n";
+    std::cout << row.str() << std::flush;
+    table << row.str();
+  }
+  if (!args.output.empty()) {
+    std::ofstream out(args.output, std::ios::app);
+    if (!out) throw IoError("cannot write " + args.output);
+    out << "Command: `" << args.command_line << "`  \nhepaflow " HEPAFLOW_VERSION " (git " HEPAFLOW_GIT_HASH "), backend "
+        << k.backend_name << (std::string(k.backend_name) == "cuda" ? " (" + kernels::cuda::device_name() + ")" : "")
+        << ", triad bandwidth " << peak << " GB/s, tolerance " << args.tolerance << ", median of " << args.repeat
+        << " runs\n\n"
+        << table.str() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace hepaflow::app

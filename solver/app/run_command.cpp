@@ -1,0 +1,227 @@
+// hepaflow run / check: case file -> network -> steady flow -> output folder.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "hepaflow/error.hpp"
+#include "hepaflow/io/atomic_file.hpp"
+#include "hepaflow/io/json.hpp"
+#include "hepaflow/io/network_output.hpp"
+#include "hepaflow/io/sha256.hpp"
+#include "hepaflow/meshes/generators.hpp"
+#include "hepaflow/meshes/network_io.hpp"
+#include "hepaflow/simulation/steady_flow.hpp"
+#include "hepaflow/units.hpp"
+#include "hepaflow/version.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hepaflow::app {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+/// Log lines for log.txt, echoed to stderr unless quiet.
+class RunLog {
+ public:
+  explicit RunLog(bool quiet) : quiet_(quiet) {}
+  void operator()(const std::string& line) {
+    if (!quiet_) std::cerr << line << "\n";
+    text_ += line + "\n";
+  }
+  const std::string& text() const { return text_; }
+
+ private:
+  bool quiet_;
+  std::string text_;
+};
+
+std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return buf;
+}
+
+/// Refuse an existing non-empty output folder unless --overwrite (exit code 4), before any work.
+void check_output_folder(const std::string& dir, bool overwrite) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) throw IoError("output path " + dir + " exists and is not a folder");
+    if (!overwrite && !fs::is_empty(dir, ec))
+      throw IoError("output folder " + dir + " exists and is not empty (use --overwrite to write into it)");
+  }
+}
+
+void create_output_folder(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw IoError("cannot create output folder " + dir + ": " + ec.message());
+}
+
+}  // namespace
+
+Network load_case_network(const CaseConfig& config, std::vector<std::string>* warnings) {
+  Network net;
+  std::string source;
+  if (config.network.generator) {
+    net = meshes::generate_from_spec(*config.network.generator);
+    source = "generated network '" + config.network.generator->name + "'";
+  } else {
+    meshes::NetworkFileOptions options;
+    options.format = config.network.format;
+    options.length_unit = config.network.file_length_unit;
+    options.radius_array = config.network.radius_array;
+    options.radius_is_diameter = config.network.radius_is_diameter;
+    net = meshes::read_network_file(config.network.file, options);
+    source = config.network.file;
+  }
+  apply_case_boundaries(net, config);
+  prepare_network(net, config.network.drop_unconnected, source, warnings);
+  return net;
+}
+
+int check_command(const std::string& case_path, const std::vector<std::string>& overrides) {
+  const CaseConfig config = load_case(case_path, overrides);
+  std::vector<std::string> warnings;
+  const Network net = load_case_network(config, &warnings);
+  for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
+  std::cout << case_path << ": OK (case '" << config.name << "', " << net.num_segments() << " segments, "
+            << net.num_nodes() << " nodes, " << net.boundaries.size() << " boundary nodes)\n";
+  return 0;
+}
+
+int run_command(const RunArguments& args) {
+  const auto t_start = clock_type::now();
+  RunLog log(args.quiet);
+  // 1. Case file: every problem reported at once; nothing is written for an invalid case.
+  auto t = clock_type::now();
+  const CaseConfig config = load_case(args.case_path, args.overrides);
+  const double t_case = seconds_since(t);
+  const std::string out_dir = args.output_dir.empty() ? "results/" + config.name : args.output_dir;
+  check_output_folder(out_dir, args.overwrite);
+  const std::string backend_name = args.backend.empty() ? config.solver.backend : args.backend;
+  const KernelSet& backend = select_backend(backend_name);
+
+  log("hepaflow " HEPAFLOW_VERSION " (git " HEPAFLOW_GIT_HASH "), " + utc_timestamp());
+  log("case: " + args.case_path + " ('" + config.name + "')");
+
+  // 2. Network.
+  t = clock_type::now();
+  std::vector<std::string> warnings;
+  const Network net = load_case_network(config, &warnings);
+  const double t_network = seconds_since(t);
+  for (const auto& w : warnings) log("warning: " + w);
+  log("network: " + std::to_string(net.num_segments()) + " segments, " + std::to_string(net.num_nodes()) + " nodes, " +
+      std::to_string(net.boundaries.size()) + " boundary nodes");
+  const std::string device =
+      std::string(backend.backend_name) == "cuda" ? kernels::cuda::device_name() : std::string("host CPU");
+  log(std::string("backend: ") + backend.backend_name + " (" + device + ")");
+
+  // 3. Steady flow.
+  const SteadyFlowResult flow = solve_steady_flow(net, config.blood, config.solver, backend);
+  const FlowMetrics& m = flow.metrics;
+  {
+    std::ostringstream s;
+    s << "pressure solve: " << flow.solve.method << ", " << flow.solve.iterations << " iterations, relative residual "
+      << flow.solve.relative_residual << " (tolerance " << config.solver.tolerance << ")";
+    log(s.str());
+    s.str("");
+    s << "total inflow " << m.total_inflow / units::nl_per_min << " nl/min, pressure drop "
+      << m.pressure_drop / units::mmHg << " mmHg, resistance " << m.resistance / units::mmHg_min_per_nl
+      << " mmHg min/nl, max mass imbalance " << m.max_mass_imbalance;
+    log(s.str());
+  }
+
+  // 4. Output (temporary names + rename; the .pvd is written after the .vtp it lists).
+  t = clock_type::now();
+  create_output_folder(out_dir);
+  const std::string dir = out_dir + "/";
+  std::vector<std::string> written;
+  if (config.output.vtk) {
+    if (!io::vtk_output_available()) {
+      log("warning: output.vtk = true but this hepaflow was built without VTK: no .vtp written");
+    } else {
+      io::NetworkFields fields;
+      const std::size_t ns = net.num_segments();
+      io::NamedArray q{"flow_nl_per_min", std::vector<double>(ns)}, v{"velocity_mm_per_s", std::vector<double>(ns)},
+          tau{"wall_shear_stress_Pa", flow.wall_shear_stress}, mu{"viscosity_cP", std::vector<double>(ns)};
+      for (std::size_t s = 0; s < ns; ++s) {
+        q.values[s] = flow.flow[s] / units::nl_per_min;
+        v.values[s] = flow.velocity[s] / units::mm_per_s;
+        mu.values[s] = flow.viscosity[s] / units::cP;
+      }
+      io::NamedArray zone{"zone", net.zone};
+      fields.cell_data = {q, v, tau, mu, zone};
+      io::NamedArray p{"pressure_mmHg", std::vector<double>(net.num_nodes())};
+      for (std::size_t i = 0; i < net.num_nodes(); ++i) p.values[i] = flow.node_pressure[i] / units::mmHg;
+      fields.point_data = {p};
+      io::write_network_vtp(dir + "network_000000.vtp", net, fields);
+      io::write_pvd(dir + "network.pvd", {{0.0, "network_000000.vtp"}});
+      written.insert(written.end(), {"network_000000.vtp", "network.pvd"});
+    }
+  }
+  const double t_write_vtk = seconds_since(t);
+  const double wall = seconds_since(t_start);
+
+  io::JsonObject summary;
+  summary.add("case", config.name)
+      .add("segments", net.num_segments())
+      .add("nodes", net.num_nodes())
+      .add("boundary_nodes", net.boundaries.size())
+      .add("total_inflow_nl_per_min", m.total_inflow / units::nl_per_min)
+      .add("inlet_pressure_mmHg", m.inlet_pressure / units::mmHg)
+      .add("outlet_pressure_mmHg", m.outlet_pressure / units::mmHg)
+      .add("pressure_drop_mmHg", m.pressure_drop / units::mmHg)
+      .add("resistance_mmHg_min_per_nl", m.resistance / units::mmHg_min_per_nl)
+      .add("max_mass_imbalance", m.max_mass_imbalance)
+      .add("solver_method", flow.solve.method)
+      .add("solver_iterations", flow.solve.iterations)
+      .add("solver_relative_residual", flow.solve.relative_residual)
+      .add("viscosity_law", config.blood.viscosity_law)
+      .add("backend", flow.backend)
+      .add("wall_time_s", wall);
+  io::JsonObject timings;
+  timings.add("case_s", t_case)
+      .add("network_s", t_network)
+      .add("upload_s", flow.seconds_upload)
+      .add("assemble_s", flow.solve.seconds_assemble)
+      .add("solve_s", flow.solve.seconds_solve)
+      .add("download_s", flow.seconds_download)
+      .add("write_vtk_s", t_write_vtk)
+      .add("total_s", wall);
+  io::JsonObject info;
+  info.add("hepaflow_version", HEPAFLOW_VERSION)
+      .add("git_hash", HEPAFLOW_GIT_HASH)
+      .add("date_utc", utc_timestamp())
+      .add("backend", flow.backend)
+      .add("device", device)
+      .add("cuda_built", kernels::cuda::built_with_cuda())
+      .add("case_path", fs::absolute(args.case_path).string())
+      .add("case_sha256", io::sha256_file(args.case_path))
+      .add("command_line", args.command_line)
+      .add("timings", timings);
+  io::write_file_atomically(dir + "summary.json", [&](std::ostream& o) { o << summary.str() << "\n"; });
+  io::write_file_atomically(dir + "run_info.json", [&](std::ostream& o) { o << info.str() << "\n"; });
+  io::write_file_atomically(dir + "case.resolved.toml", [&](std::ostream& o) { o << config.resolved_toml; });
+  written.insert(written.end(), {"summary.json", "run_info.json", "case.resolved.toml", "log.txt"});
+  std::ostringstream done;
+  done << "wrote " << out_dir << "/ in " << wall << " s:";
+  for (const auto& w : written) done << " " << w;
+  log(done.str());
+  io::write_file_atomically(dir + "log.txt", [&](std::ostream& o) { o << log.text(); });
+  if (!args.quiet) std::cout << "results: " << fs::absolute(out_dir).string() << "\n";
+  return 0;
+}
+
+}  // namespace hepaflow::app

@@ -1,0 +1,71 @@
+// hepaflow generate / convert / info.
+#include <omp.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "commands.hpp"
+#include "hepaflow/config/quantity.hpp"
+#include "hepaflow/error.hpp"
+#include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/io/network_output.hpp"
+#include "hepaflow/meshes/generators.hpp"
+#include "hepaflow/meshes/network_io.hpp"
+#include "hepaflow/version.hpp"
+
+namespace hepaflow::app {
+
+namespace {
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+}  // namespace
+
+void write_network_by_extension(const Network& net, const std::string& path) {
+  if (ends_with(path, ".vtp")) {
+    io::write_network_vtp(path, net, {});
+  } else {
+    meshes::write_network_file(net, path);
+  }
+}
+
+int generate_command(const GenerateArguments& args) {
+  const Network net = meshes::generate_from_spec(args.spec);
+  write_network_by_extension(net, args.output);
+  std::cout << "generated '" << args.spec.name << "': " << net.num_segments() << " segments, " << net.num_nodes()
+            << " nodes, " << net.boundaries.size() << " boundary nodes -> " << args.output << "\n";
+  return 0;
+}
+
+int convert_command(const ConvertArguments& args) {
+  meshes::NetworkFileOptions options;
+  try {
+    options.length_unit = parse_quantity(args.length_unit, Dimension::length);
+  } catch (const QuantityError& e) {
+    throw UsageError(std::string("--length-unit: ") + e.what());
+  }
+  options.radius_array = args.radius_array;
+  options.radius_is_diameter = args.radius_is_diameter;
+  const Network net = meshes::read_network_file(args.input, options);
+  write_network_by_extension(net, args.output);
+  std::cout << "converted " << args.input << " -> " << args.output << ": " << net.num_segments() << " segments, "
+            << net.num_nodes() << " nodes, " << net.boundaries.size() << " boundary nodes\n";
+  return 0;
+}
+
+int info_command() {
+  std::cout << "hepaflow " HEPAFLOW_VERSION " (git " HEPAFLOW_GIT_HASH ")\n";
+  std::cout << "backends:\n  cpu   Thrust OpenMP system, " << omp_get_max_threads() << " threads\n";
+  std::string why;
+  const auto* cuda = kernels::cuda::kernel_set(&why);
+  if (cuda)
+    std::cout << "  cuda  " << kernels::cuda::device_name() << ", peak memory bandwidth "
+              << kernels::cuda::device_peak_bandwidth_gbs() << " GB/s\n";
+  else
+    std::cout << "  cuda  unavailable: " << why << "\n";
+  std::cout << "direct solver (CHOLMOD): " << (direct_solver_available() ? "yes" : "no (built without it)") << "\n";
+  std::cout << "VTK output: " << (io::vtk_output_available() ? "yes" : "no (built with HEPAFLOW_WITH_VTK=OFF)") << "\n";
+  return 0;
+}
+
+}  // namespace hepaflow::app

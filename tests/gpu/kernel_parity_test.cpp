@@ -1,0 +1,142 @@
+// Every CUDA kernel equals its CPU twin on random inputs (label gpu; skipped without a CUDA device).
+// Both backends compile the same source (kernels/common/kernels.inl); differences can only come from
+// reduction order (dot, max) and fma contraction, hence the 1e-12 relative tolerances.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "hepaflow/device_array.hpp"
+#include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/simulation/steady_flow.hpp"
+#include "test_networks.hpp"
+
+namespace hepaflow {
+namespace {
+
+const KernelSet* cuda_or_skip() {
+  std::string why;
+  const KernelSet* k = kernels::cuda::kernel_set(&why);
+  return k;
+}
+
+#define REQUIRE_CUDA(k)                                             \
+  const KernelSet* k = cuda_or_skip();                              \
+  if (!k) {                                                         \
+    std::string why;                                                \
+    kernels::cuda::kernel_set(&why);                                \
+    GTEST_SKIP() << "no CUDA backend: " << why;                     \
+  }
+
+std::vector<double> random_vector(std::size_t n, std::uint64_t seed, double lo = -1, double hi = 1) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> d(lo, hi);
+  std::vector<double> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+void expect_close(const std::vector<double>& a, const std::vector<double>& b, double rel, const char* what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  double scale = 0;
+  for (double x : a) scale = std::max(scale, std::abs(x));
+  for (std::size_t i = 0; i < a.size(); ++i)
+    ASSERT_NEAR(a[i], b[i], rel * std::max(std::abs(a[i]), 1e-3 * scale)) << what << " at " << i;
+}
+
+TEST(CudaKernels, VectorAlgebraMatchesCpu) {
+  REQUIRE_CUDA(gpu);
+  const KernelSet& cpu = kernels::cpu::kernel_set();
+  const std::size_t n = 100003;
+  const auto x = random_vector(n, 1), y = random_vector(n, 2);
+  DeviceArray<double> xc(cpu, x), yc(cpu, y), xg(*gpu, x), yg(*gpu, y);
+  EXPECT_NEAR(cpu.dot(n, xc.data(), yc.data()), gpu->dot(n, xg.data(), yg.data()), 1e-12 * n);
+  EXPECT_EQ(cpu.max_abs(n, xc.data()), gpu->max_abs(n, xg.data()));
+  cpu.axpy(n, 0.7, xc.data(), yc.data());
+  gpu->axpy(n, 0.7, xg.data(), yg.data());
+  expect_close(yc.download(), yg.download(), 1e-15, "axpy");
+  cpu.xpby(n, xc.data(), -1.3, yc.data());
+  gpu->xpby(n, xg.data(), -1.3, yg.data());
+  expect_close(yc.download(), yg.download(), 1e-15, "xpby");
+  DeviceArray<double> zc(cpu, n), zg(*gpu, n);
+  cpu.multiply(n, xc.data(), yc.data(), zc.data());
+  gpu->multiply(n, xg.data(), yg.data(), zg.data());
+  expect_close(zc.download(), zg.download(), 1e-15, "multiply");
+  cpu.fill(n, 2.5, zc.data());
+  gpu->fill(n, 2.5, zg.data());
+  expect_close(zc.download(), zg.download(), 0, "fill");
+}
+
+TEST(CudaKernels, NetworkKernelsMatchCpuOnRandomNetworks) {
+  REQUIRE_CUDA(gpu);
+  const KernelSet& cpu = kernels::cpu::kernel_set();
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    const Network net = test::random_network(20000, seed);
+    const DeviceNetwork nc(cpu, net), ng(*gpu, net);
+    const std::size_t m = net.num_segments(), n = net.num_nodes(), u = nc.unknowns();
+    const auto mu = random_vector(m, seed + 10, 1e-3, 5e-3);
+    DeviceArray<double> mu_c(cpu, mu), mu_g(*gpu, mu), gc(cpu, m), gg(*gpu, m);
+    cpu.poiseuille_conductance(m, nc.radius.data(), nc.length.data(), mu_c.data(), gc.data());
+    gpu->poiseuille_conductance(m, ng.radius.data(), ng.length.data(), mu_g.data(), gg.data());
+    expect_close(gc.download(), gg.download(), 1e-14, "conductance");
+    const auto pc = nc.pattern(), pg = ng.pattern();
+    DeviceArray<double> vc(cpu, pc.nnz), vg(*gpu, pg.nnz), bc(cpu, u), bg(*gpu, u);
+    cpu.assemble_laplacian(pc, gc.data(), vc.data());
+    gpu->assemble_laplacian(pg, gg.data(), vg.data());
+    expect_close(vc.download(), vg.download(), 1e-14, "laplacian");
+    cpu.assemble_rhs(pc, gc.data(), nc.node_pressure_bc.data(), nc.node_inflow.data(), bc.data());
+    gpu->assemble_rhs(pg, gg.data(), ng.node_pressure_bc.data(), ng.node_inflow.data(), bg.data());
+    expect_close(bc.download(), bg.download(), 1e-14, "rhs");
+    const kernels::CsrView ac{pc.unknowns, pc.row_ptr, pc.col, vc.data()}, ag{pg.unknowns, pg.row_ptr, pg.col, vg.data()};
+    const auto xv = random_vector(u, seed + 20);
+    DeviceArray<double> xc(cpu, xv), xg(*gpu, xv), yc(cpu, u), yg(*gpu, u);
+    cpu.spmv(ac, xc.data(), yc.data());
+    gpu->spmv(ag, xg.data(), yg.data());
+    expect_close(yc.download(), yg.download(), 1e-13, "spmv");
+    cpu.compensated_residual(ac, xc.data(), bc.data(), yc.data());
+    gpu->compensated_residual(ag, xg.data(), bg.data(), yg.data());
+    expect_close(yc.download(), yg.download(), 1e-13, "compensated residual");
+    cpu.inverse_diagonal(ac, yc.data());
+    gpu->inverse_diagonal(ag, yg.data());
+    expect_close(yc.download(), yg.download(), 1e-15, "inverse diagonal");
+    DeviceArray<double> pcn(cpu, n), pgn(*gpu, n), qc(cpu, m), qg(*gpu, m);
+    cpu.expand_pressure(n, nc.node_unknown.data(), xc.data(), nc.node_pressure_bc.data(), pcn.data());
+    gpu->expand_pressure(n, ng.node_unknown.data(), xg.data(), ng.node_pressure_bc.data(), pgn.data());
+    expect_close(pcn.download(), pgn.download(), 0, "expand pressure");
+    cpu.segment_flow(m, nc.from.data(), nc.to.data(), gc.data(), pcn.data(), qc.data());
+    gpu->segment_flow(m, ng.from.data(), ng.to.data(), gg.data(), pgn.data(), qg.data());
+    expect_close(qc.download(), qg.download(), 1e-13, "segment flow");
+    DeviceArray<double> vel_c(cpu, m), vel_g(*gpu, m), tau_c(cpu, m), tau_g(*gpu, m);
+    cpu.velocity_and_shear(m, qc.data(), nc.radius.data(), mu_c.data(), vel_c.data(), tau_c.data());
+    gpu->velocity_and_shear(m, qg.data(), ng.radius.data(), mu_g.data(), vel_g.data(), tau_g.data());
+    expect_close(vel_c.download(), vel_g.download(), 1e-13, "velocity");
+    expect_close(tau_c.download(), tau_g.download(), 1e-13, "wall shear stress");
+    DeviceArray<double> oc(cpu, n), og(*gpu, n);
+    cpu.node_net_outflow(n, nc.adj_ptr.data(), nc.adj_segment.data(), nc.from.data(), qc.data(), oc.data());
+    gpu->node_net_outflow(n, ng.adj_ptr.data(), ng.adj_segment.data(), ng.from.data(), qg.data(), og.data());
+    expect_close(oc.download(), og.download(), 1e-12, "node net outflow");
+  }
+}
+
+TEST(CudaFlow, SolveMatchesCpuOnRandomNetworks) {
+  REQUIRE_CUDA(gpu);
+  BloodConfig blood;
+  SolverConfig solver;
+  solver.tolerance = 1e-13;
+  solver.max_iterations = 1000000;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    const Network net = test::random_network(5000 * static_cast<int>(seed), seed);
+    const auto c = solve_steady_flow(net, blood, solver, kernels::cpu::kernel_set());
+    const auto g = solve_steady_flow(net, blood, solver, *gpu);
+    EXPECT_EQ(g.backend, "cuda");
+    double worst = 0, scale = 0;
+    for (double q : c.flow) scale = std::max(scale, std::abs(q));
+    for (std::size_t s = 0; s < c.flow.size(); ++s)
+      worst = std::max(worst, std::abs(c.flow[s] - g.flow[s]) / std::max(std::abs(c.flow[s]), 1e-6 * scale));
+    EXPECT_LT(worst, 1e-9) << "seed " << seed;
+    EXPECT_NEAR(c.metrics.total_inflow / g.metrics.total_inflow, 1.0, 1e-11);
+  }
+}
+
+}  // namespace
+}  // namespace hepaflow
