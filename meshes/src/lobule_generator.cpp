@@ -19,6 +19,7 @@
 //   at central_pressure. The tracts and the vein are held at their pressures along their length
 //   (as the porous-lobule models do at the lobule boundary, Bonfiglio et al. 2010): their own
 //   resistance is not modelled, so corner and axis segments carry no flow;
+// - layers = 0 builds the full height H; layers = n > 0 a slab of n node layers (height (n-1) spacing);
 // - tissue volume: the prism volume (3 sqrt(3)/2) R^2 H shared among the sinusoids in proportion to
 //   their length;
 // - interior ring nodes are jittered in-plane by +-jitter/2 * spacing (seeded, std::mt19937_64).
@@ -39,6 +40,7 @@ constexpr double pi = units::pi;
 
 struct LobuleShape {
   int rings = 0, layers = 0;
+  double height = 0;          ///< prism height actually built [m]
   std::vector<int> per_face;  ///< m_i, i = 1..rings (index 0 unused)
   std::size_t ring_nodes = 0; ///< sum of 6 m_i
 };
@@ -49,8 +51,10 @@ LobuleShape lobule_shape(const LobuleParameters& p) {
   LobuleShape s;
   const double apothem = p.circumradius * std::cos(pi / 6);
   s.rings = p.rings > 0 ? p.rings : std::max(2, static_cast<int>(std::lround((apothem - p.central_vein_radius) / p.node_spacing)));
+  // layers > 0 builds a slab of that many node layers, node_spacing apart; else the full height.
   s.layers = p.layers > 0 ? p.layers : std::max(2, static_cast<int>(std::lround(p.height / p.node_spacing)) + 1);
   if (s.rings < 2 || s.layers < 2) throw InputError("lobule: rings and layers must be at least 2");
+  s.height = p.layers > 0 ? (p.layers - 1) * p.node_spacing : p.height;
   s.per_face.assign(s.rings + 1, 0);
   for (int i = 1; i <= s.rings; ++i) {
     const double ring_radius = p.central_vein_radius + (p.circumradius - p.central_vein_radius) * i / s.rings;
@@ -138,7 +142,7 @@ void add_lobule(MergingBuilder& b, Network& net, const LobuleParameters& p, cons
     return p.central_vein_radius + (p.circumradius - p.central_vein_radius) * i / N;
   };
   for (int l = 0; l < s.layers; ++l) {
-    const double z = p.height * l / (s.layers - 1);
+    const double z = s.height * l / (s.layers - 1);
     auto& rings = layer_nodes[l];
     rings.resize(N + 1);
     const index_t cv = b.node(cx, cy, z, false);
@@ -208,7 +212,7 @@ void add_lobule(MergingBuilder& b, Network& net, const LobuleParameters& p, cons
   double sinusoid_length = 0;
   for (std::size_t e = first_segment; e < net.num_segments(); ++e)
     if (net.kind[e] == SegmentKind::sinusoid) sinusoid_length += net.length[e];
-  const double volume = 1.5 * std::sqrt(3.0) * p.circumradius * p.circumradius * p.height;
+  const double volume = 1.5 * std::sqrt(3.0) * p.circumradius * p.circumradius * s.height;
   for (std::size_t e = first_segment; e < net.num_segments(); ++e)
     if (net.kind[e] == SegmentKind::sinusoid) net.tissue_volume[e] = volume * net.length[e] / sinusoid_length;
 }

@@ -24,7 +24,7 @@ struct LobuleParameters {
   double inflow_haematocrit = 0.45;
   double inflow_po2_mmHg = 65.0;
   int rings = 0;                       ///< sinusoid node rings between central vein and portal edge (0: from spacing)
-  int layers = 0;                      ///< node layers along the axis (0: from height and spacing)
+  int layers = 0;                      ///< node layers along the axis: 0 = full height; n = a slab of n layers, node_spacing apart
   double jitter = 0.2;                 ///< in-plane jitter of interior nodes, fraction of the spacing
   std::uint64_t seed = 1;
 };
