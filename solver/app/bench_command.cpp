@@ -57,31 +57,36 @@ double measure_triad_bandwidth(const KernelSet& k) {
   return 24.0 * n / median(t) / 1e9;
 }
 
-/// A lobule block whose segment count is close to `target`: the human preset lobule, with fewer node
-/// layers below one lobule's size and more lobules (bx x by) above it.
+/// A lobule block whose segment count is close to `target`: below one human lobule, a slab of it
+/// (fewer node layers, and fewer rings below a two-layer slab); above it, bx x by lobules.
 Network lobule_block_near(double target, std::string* description) {
   meshes::LobuleParameters p = meshes::lobule_preset("human");
   const std::size_t one = meshes::estimate_lobule_block_segments(p, 1, 1);
   int bx = 1, by = 1;
   if (target < one) {
-    const meshes::LobuleParameters base = p;
-    int best_layers = 2;
     double best = 1e300;
-    for (int layers = 2; layers <= 400; ++layers) {
-      p.layers = layers;
-      const double est = static_cast<double>(meshes::estimate_lobule_block_segments(p, 1, 1));
-      if (std::abs(std::log(est / target)) < best) best = std::abs(std::log(est / target)), best_layers = layers;
-      if (est > target) break;
+    int best_layers = 2, best_rings = 0;
+    for (int rings : {0, 2, 3, 4, 6, 8, 12}) {
+      for (int layers = 2; layers <= 61; ++layers) {
+        meshes::LobuleParameters q = p;
+        q.layers = layers;
+        q.rings = rings;
+        const double est = static_cast<double>(meshes::estimate_lobule_block_segments(q, 1, 1));
+        const double miss = std::abs(std::log(est / target));
+        if (miss < best) best = miss, best_layers = layers, best_rings = rings;
+        if (est > target) break;
+      }
     }
-    p = base;
     p.layers = best_layers;
+    p.rings = best_rings;
   } else {
     const double lobules = target / static_cast<double>(one);
     bx = std::max(1, static_cast<int>(std::lround(std::sqrt(lobules))));
     by = std::max(1, static_cast<int>(std::lround(lobules / bx)));
   }
   std::ostringstream d;
-  d << "lobule_block human " << bx << "x" << by << (p.layers ? ", layers " + std::to_string(p.layers) : "");
+  d << "lobule_block human " << bx << "x" << by << (p.layers ? ", layers " + std::to_string(p.layers) : "")
+    << (p.rings ? ", rings " + std::to_string(p.rings) : "");
   *description = d.str();
   return meshes::generate_lobule_block(p, bx, by);
 }
