@@ -2,7 +2,9 @@
 # CPU benchmark suite (the numbers in bench/results/<date>_cpu-2core.md): hepaflow's flow solve on
 # lobule blocks 1e3..1e6 segments with CHOLMOD as the peer, the peer grid networks of
 # ../shared/tools/peer_flow_bench.py with scipy's CG+Jacobi on the same machine in the same run.
-# Usage: bench/run_cpu_benchmarks.sh [RESULTS.md]   (scipy from PyPI: pip install scipy)
+# Usage: bench/run_cpu_benchmarks.sh [RESULTS.md]
+# The peer needs scipy < 1.14 from PyPI (peer_flow_bench.py passes cg(tol=...), removed in 1.14):
+#   pip install "scipy<1.14"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-bench/results/$(date -u +%Y-%m-%d)_cpu-$(nproc)core.md}
@@ -26,7 +28,8 @@ hf=build/bin/hepaflow
   echo "### scipy on the same machine (python3 ../shared/tools/peer_flow_bench.py N cg_jacobi)"
   echo
   echo '```'
-  for n in 48 100; do python3 ../shared/tools/peer_flow_bench.py "$n" cg_jacobi 2>&1 | grep segments; done
+  python3 -c "import scipy; print(\"scipy\", scipy.__version__)"
+  for n in 48 100; do python3 ../shared/tools/peer_flow_bench.py "$n" cg_jacobi 2>/dev/null | grep segments; done
   echo '```'
 } >> "$out"
 echo "wrote $out"
