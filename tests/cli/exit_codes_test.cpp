@@ -18,8 +18,6 @@ const std::string demo_case = std::string(HEPAFLOW_SOURCE_DIR) + "/cases/healthy
 /// A 3-segment CSV network (nodes 1-2-3-4 in a line) and a case that runs it.
 std::string write_chain_case(const TempDir& dir, const std::string& radius_of_segment_2 = "4",
                              const std::string& extra = "") {
-  dir.write("net/nodes.csv", "");  // creates nothing: folders first
-  fs::create_directories(dir.file("net"));
   dir.write("net/nodes.csv", "id,x_um,y_um,z_um\n1,0,0,0\n2,100,0,0\n3,200,0,0\n4,300,0,0\n");
   dir.write("net/segments.csv", "id,from,to,radius_um\n1,1,2,4\n2,2,3," + radius_of_segment_2 + "\n3,3,4,4\n");
   return dir.write("case.toml", "schema_version = 1\n[case]\nname = \"chain\"\n[network]\nfile = \"net\"\n"
@@ -107,8 +105,6 @@ TEST(Cli, MissingCaseFileExitsFour) {
 TEST(Cli, NonEmptyOutputFolderIsRefusedWithoutOverwrite) {
   TempDir dir;
   const std::string case_path = write_chain_case(dir);
-  dir.write("out/keep.txt", "");
-  fs::create_directories(dir.file("out"));
   dir.write("out/keep.txt", "precious");
   const auto r = run_hepaflow("run " + case_path + " --output " + dir.file("out"));
   EXPECT_EQ(r.exit_code, 4) << r.output;

@@ -1,6 +1,7 @@
 // Network file readers and writers (meshes/network_io.hpp): Secomb Network.dat and CSV folders —
 // units, ids, round trips, format dispatch, and bad input (truncated, garbage, wrong counts,
 // dangling references, missing columns) that must end in InputError/IoError, never a crash.
+#include "temp_dir.hpp"
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -30,23 +31,7 @@ namespace meshes = hepaflow::meshes;
 namespace units = hepaflow::units;
 
 /// A fresh folder per test, removed afterwards.
-class TempFolder : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "hf_network_io_XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    folder_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(folder_); }
-  std::string path(const std::string& name) const { return folder_ + "/" + name; }
-  std::string write(const std::string& name, const std::string& content) const {
-    const std::string p = path(name);
-    std::filesystem::create_directories(std::filesystem::path(p).parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  std::string folder_;
-};
+class TempFolder : public hepaflow::test::TempFolderTest {};
 
 // Suites named for what they test, so that test names read as sentences.
 class SecombDat : public TempFolder {};

@@ -2,6 +2,7 @@
 // polylines -> segments, merging of coincident points, radius sources and units, hepaflow's own
 // .vtp output read back, and corrupt files (bad zlib payload, truncation, garbage, impossible
 // counts, out-of-range connectivity) that must end in InputError without VTK printing anything.
+#include "temp_dir.hpp"
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -28,21 +29,7 @@ using hepaflow::Network;
 using hepaflow::SegmentKind;
 namespace meshes = hepaflow::meshes;
 
-class VtpFiles : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "hf_vtp_reader_XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    folder_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(folder_); }
-  std::string path(const std::string& name) const { return folder_ + "/" + name; }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream(path(name), std::ios::binary) << content;
-    return path(name);
-  }
-  std::string folder_;
-};
+class VtpFiles : public hepaflow::test::TempFolderTest {};
 // Suites named for what they test, so that test names read as sentences.
 class VtpReader : public VtpFiles {};
 class BadVtp : public VtpFiles {};

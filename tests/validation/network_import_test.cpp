@@ -1,6 +1,7 @@
 // Import of the field's reference networks in Secomb's Network.dat format (shared/validation,
 // read in place; skipped when absent): counts, unit conversion checked by hand, and round trips
 // through hepaflow's .dat and CSV writers.
+#include "temp_dir.hpp"
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -103,16 +104,7 @@ TEST(SecombDat, ReadsBrainNetworkWithInflowPo2) {
   EXPECT_DOUBLE_EQ(net.z[index_of_node(net, 10)], 101.4e-6);  // "10 30 160 101.4"
 }
 
-class SharedNetworkRoundTrip : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "hf_import_XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    folder_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(folder_); }
-  std::string folder_;
-};
+class SharedNetworkRoundTrip : public hepaflow::test::TempFolderTest {};
 
 void expect_same(const Network& a, const Network& b) {
   ASSERT_EQ(a.node_id, b.node_id);
