@@ -236,6 +236,108 @@ inline void node_net_outflow(std::size_t nodes, const index_t* adj_ptr, const in
                    NodeNetOutflowOp{adj_ptr, adj_segment, from, flow, net_outflow});
 }
 
+// ------------------------------------------------------------------ rheology (MODEL.md §2)
+// Apparent viscosity mu_e = mu_plasma * eta_rel(D, H_D) with D = 2 r in um; laws in
+// hepaflow/kernels/rheology.hpp (Pries et al. 1994 in vivo; Pries et al. 1992 in vitro).
+struct ApparentViscosityOp {
+  ViscosityParameters p;
+  const double* radius;
+  const double* haematocrit;
+  double* viscosity;
+  HF_HOST_DEVICE void operator()(index_t s) const {
+    const double diameter_um = 2.0 * radius[s] * 1e6;
+    if (p.law == ViscosityLaw::pries1994_invivo) {
+      rheology::InVivoParameters in_vivo;
+      in_vivo.mcv_correction = p.mcv_correction;
+      viscosity[s] = p.plasma_viscosity * rheology::relative_viscosity_pries1994_invivo(diameter_um, haematocrit[s], in_vivo);
+    } else if (p.law == ViscosityLaw::pries1992_invitro) {
+      viscosity[s] = p.plasma_viscosity * rheology::relative_viscosity_pries1992_invitro(diameter_um, haematocrit[s]);
+    } else {
+      viscosity[s] = p.constant_viscosity;
+    }
+  }
+};
+inline void apparent_viscosity(std::size_t segments, const ViscosityParameters& p, const double* radius,
+                               const double* haematocrit, double* viscosity) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(static_cast<index_t>(segments)),
+                   ApparentViscosityOp{p, radius, haematocrit, viscosity});
+}
+
+// Discharge haematocrit at one node, downstream of its inflows (Secomb's NetFlowV2
+// dishem_generalized): RBC flux hq = sum_in H_D |Q| and blood flow sum_in |Q| mix at the node; one
+// outflow takes hq / flow; k > 1 outflows are split as k - 1 sequential bifurcations by the
+// Pries & Secomb 2005 phase-separation law (parent diameter: the widest inflow, then the remaining
+// branch), the RBC flux conserved exactly.
+struct HaematocritNodeOp {
+  FlowGraphView g;
+  const double* flow;
+  const double* radius;
+  double default_haematocrit;
+  int phase_separation;
+  double* hd;
+  HF_HOST_DEVICE void operator()(index_t k) const {
+    const index_t node = g.level_nodes[k];
+    const index_t ob = g.out_ptr[node], oe = g.out_ptr[node + 1];
+    if (oe == ob) return;
+    const index_t ib = g.in_ptr[node], ie = g.in_ptr[node + 1];
+    if (ie == ib) {
+      const double h = g.inflow_haematocrit[node];
+      for (index_t j = ob; j < oe; ++j) hd[g.out_segment[j]] = h == h ? h : default_haematocrit;  // NaN: default
+      return;
+    }
+    double flow_sum = 0.0, rbc_flux = 0.0, parent_diameter_um = 0.0;
+    for (index_t j = ib; j < ie; ++j) {
+      const index_t s = g.in_segment[j];
+      const double q = flow[s] < 0 ? -flow[s] : flow[s];
+      flow_sum += q;
+      rbc_flux += hd[s] * q;
+      const double d = 2.0 * radius[s] * 1e6;
+      if (d > parent_diameter_um) parent_diameter_um = d;
+    }
+    if (oe - ob == 1 || !phase_separation) {
+      for (index_t j = ob; j < oe; ++j) hd[g.out_segment[j]] = rbc_flux / flow_sum;
+      return;
+    }
+    const rheology::PhaseSeparationParameters params;
+    for (index_t j = ob; j + 1 < oe; ++j) {
+      const index_t s1 = g.out_segment[j], s2 = g.out_segment[j + 1];
+      const double q1 = flow[s1] < 0 ? -flow[s1] : flow[s1];
+      const double d1 = 2.0 * radius[s1] * 1e6, d2 = 2.0 * radius[s2] * 1e6;
+      const double fraction = rheology::rbc_fraction_pries_secomb_2005(q1 / flow_sum, d1, d2, parent_diameter_um,
+                                                                       rbc_flux / flow_sum, params);
+      hd[s1] = fraction * rbc_flux / q1;
+      if (j + 2 < oe) {
+        flow_sum -= q1;
+        rbc_flux *= 1.0 - fraction;
+        parent_diameter_um = d2;
+      } else {
+        const double q2 = flow[s2] < 0 ? -flow[s2] : flow[s2];
+        hd[s2] = (1.0 - fraction) * rbc_flux / q2;
+      }
+    }
+  }
+};
+inline void haematocrit_level(const FlowGraphView& g, index_t begin, index_t end, const double* flow,
+                              const double* radius, double default_haematocrit, int phase_separation,
+                              double* haematocrit) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(begin), thrust::counting_iterator<index_t>(end),
+                   HaematocritNodeOp{g, flow, radius, default_haematocrit, phase_separation, haematocrit});
+}
+struct LerpOp {
+  double t;
+  HF_HOST_DEVICE double operator()(double x, double y) const { return y + t * (x - y); }
+};
+inline void lerp(std::size_t n, double t, const double* x, double* y) {
+  thrust::transform(thrust::device, x, x + n, y, y, LerpOp{t});
+}
+struct AbsDifferenceOp {
+  HF_HOST_DEVICE double operator()(double x, double y) const { return x < y ? y - x : x - y; }
+};
+inline double max_abs_difference(std::size_t n, const double* x, const double* y) {
+  return thrust::inner_product(thrust::device, x, x + n, y, 0.0, MaxOp{}, AbsDifferenceOp{});
+}
+
 /// The compute entries of this backend's KernelSet (memory entries are filled by the backend).
 inline KernelSet common_kernel_set() {
   KernelSet k{};
@@ -255,5 +357,9 @@ inline KernelSet common_kernel_set() {
   k.segment_flow = &segment_flow;
   k.velocity_and_shear = &velocity_and_shear;
   k.node_net_outflow = &node_net_outflow;
+  k.apparent_viscosity = &apparent_viscosity;
+  k.haematocrit_level = &haematocrit_level;
+  k.lerp = &lerp;
+  k.max_abs_difference = &max_abs_difference;
   return k;
 }

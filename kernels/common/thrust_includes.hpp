@@ -10,3 +10,4 @@
 #include <thrust/transform_reduce.h>
 #include <thrust/functional.h>
 #include "host_device.hpp"
+#include <hepaflow/kernels/rheology.hpp>

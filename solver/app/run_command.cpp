@@ -131,6 +131,9 @@ int run_command(const RunArguments& args) {
   // 3. Steady flow.
   const SteadyFlowResult flow = solve_steady_flow(net, config.blood, config.solver, backend);
   const FlowMetrics& m = flow.metrics;
+  for (const auto& line : flow.rheology.log) log(line);
+  if (!flow.rheology.converged)
+    log("WARNING: RESULTS ARE NOT CONVERGED (solver.allow_unconverged = true): see the rheology lines above");
   {
     std::ostringstream s;
     s << "pressure solve: " << flow.solve.method << ", " << flow.solve.iterations << " iterations, relative residual "
@@ -161,8 +164,10 @@ int run_command(const RunArguments& args) {
         v.values[s] = flow.velocity[s] / units::mm_per_s;
         mu.values[s] = flow.viscosity[s] / units::cP;
       }
-      io::NamedArray zone{"zone", net.zone};
-      fields.cell_data = {q, v, tau, mu, zone};
+      io::NamedArray zone{"zone", net.zone}, hd{"haematocrit", flow.haematocrit},
+          relative{"relative_viscosity", std::vector<double>(ns)};
+      for (std::size_t s = 0; s < ns; ++s) relative.values[s] = flow.viscosity[s] / config.blood.plasma_viscosity;
+      fields.cell_data = {q, v, tau, mu, relative, hd, zone};
       io::NamedArray p{"pressure_mmHg", std::vector<double>(net.num_nodes())};
       for (std::size_t i = 0; i < net.num_nodes(); ++i) p.values[i] = flow.node_pressure[i] / units::mmHg;
       fields.point_data = {p};
@@ -189,6 +194,12 @@ int run_command(const RunArguments& args) {
       .add("solver_iterations", flow.solve.iterations)
       .add("solver_relative_residual", flow.solve.relative_residual)
       .add("viscosity_law", config.blood.viscosity_law)
+      .add("phase_separation", config.blood.phase_separation)
+      .add("rheology_converged", flow.rheology.converged)
+      .add("rheology_iterations", flow.rheology.iterations)
+      .add("max_flow_change", flow.rheology.max_flow_change)
+      .add("max_haematocrit_change", flow.rheology.max_haematocrit_change)
+      .add("zero_flow_segments", flow.rheology.zero_flow_segments)
       .add("backend", flow.backend)
       .add("wall_time_s", wall);
   io::JsonObject timings;
@@ -197,6 +208,7 @@ int run_command(const RunArguments& args) {
       .add("upload_s", flow.seconds_upload)
       .add("assemble_s", flow.solve.seconds_assemble)
       .add("solve_s", flow.solve.seconds_solve)
+      .add("haematocrit_sweep_s", flow.rheology.seconds_sweep)
       .add("download_s", flow.seconds_download)
       .add("write_vtk_s", t_write_vtk)
       .add("total_s", wall);

@@ -372,16 +372,15 @@ TEST_F(CaseFile, SizeMustMatchTheGenerator) {
             "case.toml:6:8: network.size is not used by generator \"lobule\"");
 }
 
-TEST_F(CaseFile, PlannedRheologyIsNotAvailableYet) {
-  EXPECT_EQ(error(head + "[blood]\nviscosity_law = \"pries1994_invivo\"\n"),
-            "case.toml:7:17: blood.viscosity_law = \"pries1994_invivo\" is not available yet in this version "
-            "(rheology is planned)");
-  EXPECT_EQ(error(head + "[blood]\nviscosity_law = \"pries1992_invitro\"\n"),
-            "case.toml:7:17: blood.viscosity_law = \"pries1992_invitro\" is not available yet in this version "
-            "(rheology is planned)");
-  EXPECT_EQ(error(head + "[blood]\nphase_separation = \"pries_secomb_2005\"\n"),
-            "case.toml:7:20: blood.phase_separation = \"pries_secomb_2005\" is not available yet in this version "
-            "(rheology is planned)");
+TEST_F(CaseFile, RheologyLawsAndLoopSettingsAreRead) {
+  const CaseConfig c = load(head + "[blood]\nviscosity_law = \"pries1994_invivo\"\nphase_separation = \"pries_secomb_2005\"\n"
+                                   "mcv = \"55 fl\"\n[solver]\nrheology_max_iterations = 40\nallow_unconverged = true\n");
+  EXPECT_EQ(c.blood.viscosity_law, "pries1994_invivo");
+  EXPECT_EQ(c.blood.phase_separation, "pries_secomb_2005");
+  EXPECT_NEAR(c.blood.mcv, 55e-18, 1e-30);
+  EXPECT_EQ(c.solver.rheology_max_iterations, 40);
+  EXPECT_TRUE(c.solver.allow_unconverged);
+  EXPECT_EQ(error(head + "[blood]\nviscosity_law = \"pries2005\"\n").rfind("case.toml:7:17: blood.viscosity_law", 0), 0u);
 }
 
 TEST_F(CaseFile, PlannedTablesAreRejectedNotIgnored) {

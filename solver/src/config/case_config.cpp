@@ -10,8 +10,8 @@
 //              file:      format (auto|dat|csv|vtp), length_unit ("1 um"), radius_array,
 //                         radius_is_diameter
 //              drop_unconnected
-//   [blood]    viscosity_law (constant), viscosity ("3.5 cP"), plasma_viscosity ("1.2 cP"),
-//              mcv ("90 fl"), phase_separation (none), haematocrit (0.45, in [0, 0.95])
+//   [blood]    viscosity_law (constant|pries1994_invivo|pries1992_invitro), viscosity ("3.5 cP"), plasma_viscosity ("1.2 cP"),
+//              mcv ("90 fl"), phase_separation (none|pries_secomb_2005), haematocrit (0.45, in [0, 0.95])
 //   [[boundary.node]]  id, exactly one of pressure ("8 mmHg") | flow ("2 nl/min"),
 //              haematocrit (in [0, 1]), po2 ("40 mmHg")
 //   [solver]   method (auto|pcg|direct), tolerance (0 < tol < 1), max_iterations (>= 1),
@@ -223,9 +223,11 @@ const std::vector<Key>& schema() {
                 "rejecting the network.")
           .to([](CaseConfig& c, const Value& v) { c.network.drop_unconnected = v.boolean; }),
 
-      key("blood", "viscosity_law", Kind::choice).of({"constant"}).def("\"constant\"")
-          .later({"pries1994_invivo", "pries1992_invitro"}, "rheology is planned")
-          .says("Apparent blood viscosity in a vessel; constant = `viscosity` everywhere.")
+      key("blood", "viscosity_law", Kind::choice).of({"constant", "pries1994_invivo", "pries1992_invitro"})
+          .def("\"constant\"")
+          .says("Apparent blood viscosity in a vessel: constant = `viscosity` everywhere; "
+                "pries1994_invivo = Pries et al. 1994 in vivo law (with the 1.1 um endothelial layer and "
+                "the MCV species correction); pries1992_invitro = Pries et al. 1992 tube-flow law.")
           .to([](CaseConfig& c, const Value& v) { c.blood.viscosity_law = v.text; }),
       quantity_key("blood", "viscosity", D::viscosity).def("\"3.5 cP\"").in(positive())
           .says("Blood viscosity used by the constant law (Debbaut 2012).")
@@ -236,10 +238,10 @@ const std::vector<Key>& schema() {
       quantity_key("blood", "mcv", D::volume).def("\"90 fl\"").in(positive())
           .says("Mean corpuscular volume (species correction of the in vivo viscosity law).")
           .to([](CaseConfig& c, const Value& v) { c.blood.mcv = v.number; }),
-      key("blood", "phase_separation", Kind::choice).of({"none"}).def("\"none\"")
-          .later({"pries_secomb_2005"}, "rheology is planned")
-          .says("Red cell split at diverging bifurcations; none = every branch gets its parent's "
-                "haematocrit.")
+      key("blood", "phase_separation", Kind::choice).of({"none", "pries_secomb_2005"}).def("\"none\"")
+          .says("Red cell split at diverging bifurcations: none = haematocrit `haematocrit` everywhere; "
+                "pries_secomb_2005 = Pries & Secomb 2005 phase separation (sequential for more than two "
+                "outflows), RBC-flux mixing at converging nodes, solved in flow order.")
           .to([](CaseConfig& c, const Value& v) { c.blood.phase_separation = v.text; }),
       key("blood", "haematocrit", Kind::number).def("0.45").in(closed(0, 0.95))
           .says("Discharge haematocrit of inflows without their own.")
@@ -272,6 +274,20 @@ const std::vector<Key>& schema() {
           .in(closed(1, std::numeric_limits<int>::max()))
           .says("Iterations after which an iterative solve gives up (exit code 5).")
           .to([](CaseConfig& c, const Value& v) { c.solver.max_iterations = static_cast<int>(v.integer); }),
+      key("solver", "rheology_max_iterations", Kind::integer).def("100").in(closed(1, 100000))
+          .says("Iterations of the viscosity <-> haematocrit loop (haematocrit under-relaxed by 0.8 "
+                "every 5 iterations, as NetFlowV2 does).")
+          .to([](CaseConfig& c, const Value& v) { c.solver.rheology_max_iterations = static_cast<int>(v.integer); }),
+      key("solver", "rheology_flow_tolerance", Kind::number).def("1e-6").in(open(0, 1))
+          .says("The loop stops when max |dQ| / max |Q| between iterations is below this ...")
+          .to([](CaseConfig& c, const Value& v) { c.solver.rheology_flow_tolerance = v.number; }),
+      key("solver", "rheology_haematocrit_tolerance", Kind::number).def("1e-4").in(open(0, 1))
+          .says("... and max |dH_D| below this.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.rheology_haematocrit_tolerance = v.number; }),
+      key("solver", "allow_unconverged", Kind::boolean).def("false")
+          .says("Write results although the rheology loop did not converge (flagged in summary.json and "
+                "the log) instead of failing with exit code 5.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.allow_unconverged = v.boolean; }),
       key("solver", "backend", Kind::choice).of({"auto", "cpu", "cuda"}).def("\"auto\"")
           .says("Where the kernels run; the command line's --backend wins.")
           .to([](CaseConfig& c, const Value& v) { c.solver.backend = v.text; }),

@@ -73,22 +73,47 @@ LinearSolverOptions linear_solver_options(const SolverConfig& solver) {
   return o;
 }
 
+RheologyOptions rheology_options(const BloodConfig& blood, const SolverConfig& solver) {
+  RheologyOptions o;
+  auto& v = o.viscosity;
+  if (blood.viscosity_law == "constant") v.law = kernels::ViscosityLaw::constant;
+  else if (blood.viscosity_law == "pries1994_invivo") v.law = kernels::ViscosityLaw::pries1994_invivo;
+  else if (blood.viscosity_law == "pries1992_invitro") v.law = kernels::ViscosityLaw::pries1992_invitro;
+  else throw InputError("unknown blood.viscosity_law '" + blood.viscosity_law + "'");
+  if (blood.phase_separation != "none" && blood.phase_separation != "pries_secomb_2005")
+    throw InputError("unknown blood.phase_separation '" + blood.phase_separation + "'");
+  v.constant_viscosity = blood.viscosity;
+  v.plasma_viscosity = blood.plasma_viscosity;
+  // Species correction of the in vivo law (Pries & Secomb 2005, NetFlowV2): D <- D (92 fl / MCV)^(1/3).
+  v.mcv_correction = std::cbrt(92e-18 / blood.mcv);
+  o.phase_separation = blood.phase_separation == "pries_secomb_2005";
+  o.default_haematocrit = blood.haematocrit;
+  o.max_iterations = solver.rheology_max_iterations;
+  o.flow_tolerance = solver.rheology_flow_tolerance;
+  o.haematocrit_tolerance = solver.rheology_haematocrit_tolerance;
+  o.allow_unconverged = solver.allow_unconverged;
+  return o;
+}
+
 SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood, const SolverConfig& solver,
                                    const KernelSet& k) {
-  if (blood.viscosity_law != "constant")
-    throw InputError("blood.viscosity_law = \"" + blood.viscosity_law + "\" is not available in this version");
   using clock = std::chrono::steady_clock;
+  const RheologyOptions options = rheology_options(blood, solver);
   SteadyFlowResult r;
   r.backend = k.backend_name;
   const auto t0 = clock::now();
   DeviceNetwork device_net(k, net);
   FlowFields fields;
-  fields.viscosity = DeviceArray<double>(k, net.num_segments());
-  // viscosity_law = "constant": mu_e = blood viscosity for every segment (MODEL.md §2).
-  k.fill(net.num_segments(), blood.viscosity, fields.viscosity.data());
+  // Initial discharge haematocrit: the network file's (e.g. Network.dat's Hd column), else the default.
+  std::vector<double> initial_hd(net.num_segments(), blood.haematocrit);
+  if (net.haematocrit.size() == net.num_segments())
+    for (std::size_t s = 0; s < initial_hd.size(); ++s)
+      if (std::isfinite(net.haematocrit[s])) initial_hd[s] = net.haematocrit[s];
+  DeviceArray<double> haematocrit(k, initial_hd);
   r.seconds_upload = std::chrono::duration<double>(clock::now() - t0).count();
 
-  r.solve = solve_flow(device_net, linear_solver_options(solver), fields);
+  r.rheology = solve_coupled_flow(device_net, net, linear_solver_options(solver), options, fields, haematocrit);
+  r.solve = r.rheology.last_solve;
   r.metrics = flow_metrics(device_net, fields);
 
   const auto t1 = clock::now();
@@ -97,6 +122,7 @@ SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood,
   r.velocity = fields.velocity.download();
   r.wall_shear_stress = fields.wall_shear_stress.download();
   r.viscosity = fields.viscosity.download();
+  r.haematocrit = haematocrit.download();
   r.seconds_download = std::chrono::duration<double>(clock::now() - t1).count();
   return r;
 }

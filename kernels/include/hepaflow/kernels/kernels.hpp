@@ -35,6 +35,28 @@ struct LaplacianPattern {
   const index_t* node_unknown = nullptr;  ///< nodes: row index, or -1 for a pressure-boundary node
 };
 
+/// The flow graph of one solution, for transport sweeps in flow order: nodes grouped by topological
+/// level (every upstream node of a level lies in an earlier level), with each node's inflow and
+/// outflow segments (outflows in ascending segment index, as NetFlowV2 orders them).
+struct FlowGraphView {
+  const index_t* level_nodes = nullptr;  ///< nodes, level by level
+  const index_t* in_ptr = nullptr;       ///< nodes+1
+  const index_t* in_segment = nullptr;
+  const index_t* out_ptr = nullptr;      ///< nodes+1
+  const index_t* out_segment = nullptr;
+  const double* inflow_haematocrit = nullptr;  ///< nodes: boundary inflow Hd (NaN: none given)
+};
+
+/// Viscosity laws selectable per run (MODEL.md §2).
+enum class ViscosityLaw : int { constant = 0, pries1994_invivo = 1, pries1992_invitro = 2 };
+
+struct ViscosityParameters {
+  ViscosityLaw law = ViscosityLaw::constant;
+  double constant_viscosity = 3.5e-3;  ///< [Pa s] for "constant"
+  double plasma_viscosity = 1.2e-3;    ///< [Pa s]
+  double mcv_correction = 1.0;         ///< (92 fl / MCV)^(1/3), in vivo law only
+};
+
 struct KernelSet {
   const char* backend_name;  ///< "cpu" or "cuda"
 
@@ -85,6 +107,21 @@ struct KernelSet {
   /// Velocity Q/(pi r^2) and wall shear stress 4 mu |Q| / (pi r^3) per segment.
   void (*velocity_and_shear)(std::size_t segments, const double* flow, const double* radius,
                              const double* viscosity, double* velocity, double* wall_shear_stress);
+  // ---- rheology (MODEL.md §2) -------------------------------------------------------------------
+  /// Apparent viscosity mu = mu_plasma * eta_rel(D, H_D) per segment (or the constant viscosity).
+  void (*apparent_viscosity)(std::size_t segments, const ViscosityParameters& p, const double* radius,
+                             const double* haematocrit, double* viscosity);
+  /// Discharge haematocrit of the outflow segments of the nodes level_nodes[begin, end): RBC-flux
+  /// mixing of the inflows, then (phase_separation) the Pries-Secomb 2005 split, sequential for more
+  /// than two outflows; nodes without inflow take their boundary Hd, or default_haematocrit.
+  void (*haematocrit_level)(const FlowGraphView& g, index_t begin, index_t end, const double* flow,
+                            const double* radius, double default_haematocrit, int phase_separation,
+                            double* haematocrit);
+  /// y = y + t (x - y)
+  void (*lerp)(std::size_t n, double t, const double* x, double* y);
+  /// max |x_i - y_i|
+  double (*max_abs_difference)(std::size_t n, const double* x, const double* y);
+
   /// Net flow out of each node through its segments (sum_e Q_e leaving minus entering).
   void (*node_net_outflow)(std::size_t nodes, const index_t* adj_ptr, const index_t* adj_segment,
                            const index_t* from, const double* flow, double* net_outflow);

@@ -31,11 +31,11 @@ struct NetworkConfig {
 };
 
 struct BloodConfig {
-  std::string viscosity_law = "constant";  ///< "constant" (others arrive with the rheology issue)
+  std::string viscosity_law = "constant";  ///< "constant" | "pries1994_invivo" | "pries1992_invitro"
   double viscosity = 3.5e-3;               ///< [Pa s], used by "constant" (Debbaut 2012)
   double plasma_viscosity = 1.2e-3;        ///< [Pa s]
   double mcv = 90e-18;                     ///< mean corpuscular volume [m^3] (90 fl human)
-  std::string phase_separation = "none";   ///< "none"
+  std::string phase_separation = "none";   ///< "none" | "pries_secomb_2005"
   double haematocrit = 0.45;               ///< inflow discharge haematocrit default
 };
 
@@ -54,6 +54,10 @@ struct SolverConfig {
   double tolerance = 1e-10;        ///< relative residual ||b - A x|| / ||b||
   int max_iterations = 200000;
   std::string backend = "auto";    ///< "auto" | "cpu" | "cuda" (the CLI's --backend wins)
+  int rheology_max_iterations = 100;
+  double rheology_flow_tolerance = 1e-6;        ///< max |dQ| / max |Q|
+  double rheology_haematocrit_tolerance = 1e-4; ///< max |dH_D|
+  bool allow_unconverged = false;
 };
 
 struct OutputConfig {

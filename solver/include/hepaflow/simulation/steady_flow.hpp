@@ -6,6 +6,7 @@
 
 #include "hepaflow/config/case_config.hpp"
 #include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/flow/rheology.hpp"
 #include "hepaflow/network.hpp"
 
 namespace hepaflow {
@@ -30,10 +31,14 @@ struct SteadyFlowResult {
   std::vector<double> velocity;           ///< [m/s]
   std::vector<double> wall_shear_stress;  ///< [Pa]
   std::vector<double> viscosity;          ///< [Pa s]
+  std::vector<double> haematocrit;        ///< discharge H_D
+  RheologyReport rheology;
   double seconds_upload = 0, seconds_download = 0;
 };
 
 LinearSolverOptions linear_solver_options(const SolverConfig& solver);
+/// The case's blood and solver settings as rheology options (InputError for an unknown law).
+RheologyOptions rheology_options(const BloodConfig& blood, const SolverConfig& solver);
 
 /// Solve the steady flow of `net` on backend `k` with the case's blood and solver settings.
 SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood, const SolverConfig& solver,

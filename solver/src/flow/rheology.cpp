@@ -1,0 +1,182 @@
+#include "hepaflow/flow/rheology.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "hepaflow/error.hpp"
+
+namespace hepaflow {
+
+FlowGraph::FlowGraph(const KernelSet& k, const Network& net, const std::vector<double>& flow,
+                     double default_haematocrit) {
+  const std::size_t n = net.num_nodes(), m = net.num_segments();
+  double max_flow = 0;
+  for (double q : flow) max_flow = std::max(max_flow, std::abs(q));
+  // Segments carrying less than 1e-13 of the largest flow are stagnant at solver precision: they
+  // join no transport path (NetFlowV2's flowtest excludes zero-flow segments likewise).
+  const double zero = 1e-13 * max_flow;
+  std::vector<index_t> in_count(n + 1, 0), out_count(n + 1, 0);
+  std::vector<index_t> upstream(m, -1), downstream(m, -1);
+  for (std::size_t s = 0; s < m; ++s) {
+    if (!(std::abs(flow[s]) > zero)) {
+      ++zero_flow_;
+      continue;
+    }
+    const bool forward = flow[s] > 0;
+    upstream[s] = forward ? net.segment_from[s] : net.segment_to[s];
+    downstream[s] = forward ? net.segment_to[s] : net.segment_from[s];
+    ++out_count[upstream[s] + 1];
+    ++in_count[downstream[s] + 1];
+  }
+  std::vector<index_t> in_ptr(n + 1, 0), out_ptr(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    in_ptr[i + 1] = in_ptr[i] + in_count[i + 1];
+    out_ptr[i + 1] = out_ptr[i] + out_count[i + 1];
+  }
+  std::vector<index_t> in_segment(in_ptr[n]), out_segment(out_ptr[n]);
+  {
+    std::vector<index_t> in_fill(in_ptr.begin(), in_ptr.end() - 1), out_fill(out_ptr.begin(), out_ptr.end() - 1);
+    for (std::size_t s = 0; s < m; ++s) {  // ascending segment index within each node
+      if (upstream[s] < 0) continue;
+      out_segment[out_fill[upstream[s]]++] = static_cast<index_t>(s);
+      in_segment[in_fill[downstream[s]]++] = static_cast<index_t>(s);
+    }
+  }
+  // Kahn's algorithm, level by level: a node's level is one more than its deepest upstream node.
+  std::vector<index_t> remaining(n), level_nodes;
+  level_nodes.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    remaining[i] = in_ptr[i + 1] - in_ptr[i];
+    if (remaining[i] == 0 && out_ptr[i + 1] > out_ptr[i]) level_nodes.push_back(static_cast<index_t>(i));
+  }
+  level_offsets_ = {0};
+  std::size_t begin = 0;
+  while (begin < level_nodes.size()) {
+    const std::size_t end = level_nodes.size();
+    level_offsets_.push_back(static_cast<index_t>(end));
+    for (std::size_t j = begin; j < end; ++j) {
+      const index_t node = level_nodes[j];
+      for (index_t o = out_ptr[node]; o < out_ptr[node + 1]; ++o) {
+        const index_t d = downstream[out_segment[o]];
+        if (--remaining[d] == 0) level_nodes.push_back(d);
+      }
+    }
+    begin = end;
+  }
+  std::size_t unreached = 0;
+  for (std::size_t i = 0; i < n; ++i) unreached += remaining[i] > 0;
+  if (unreached)
+    throw Error(ExitCode::runtime_error, "flow graph has a cycle through " + std::to_string(unreached) +
+                                             " nodes (flows inconsistent with a pressure field)");
+  std::vector<double> inflow_hd(n, std::numeric_limits<double>::quiet_NaN());
+  for (const auto& bc : net.boundaries)
+    inflow_hd[bc.node] = std::isnan(bc.haematocrit) ? default_haematocrit : bc.haematocrit;
+
+  level_nodes_ = DeviceArray<index_t>(k, level_nodes);
+  in_ptr_ = DeviceArray<index_t>(k, in_ptr);
+  in_segment_ = DeviceArray<index_t>(k, in_segment);
+  out_ptr_ = DeviceArray<index_t>(k, out_ptr);
+  out_segment_ = DeviceArray<index_t>(k, out_segment);
+  inflow_haematocrit_ = DeviceArray<double>(k, inflow_hd);
+}
+
+kernels::FlowGraphView FlowGraph::view() const {
+  kernels::FlowGraphView g;
+  g.level_nodes = level_nodes_.data();
+  g.in_ptr = in_ptr_.data();
+  g.in_segment = in_segment_.data();
+  g.out_ptr = out_ptr_.data();
+  g.out_segment = out_segment_.data();
+  g.inflow_haematocrit = inflow_haematocrit_.data();
+  return g;
+}
+
+void haematocrit_sweep(const KernelSet& k, const FlowGraph& graph, const DeviceArray<double>& flow,
+                       const DeviceArray<double>& radius, double default_haematocrit, bool phase_separation,
+                       DeviceArray<double>& haematocrit) {
+  const auto g = graph.view();
+  const auto& offsets = graph.level_offsets();
+  // One launch per level: the nodes of a level are independent; each segment is written by its
+  // upstream node only, after every segment feeding that node (earlier levels).
+  for (std::size_t l = 0; l + 1 < offsets.size(); ++l)
+    k.haematocrit_level(g, offsets[l], offsets[l + 1], flow.data(), radius.data(), default_haematocrit,
+                        phase_separation ? 1 : 0, haematocrit.data());
+}
+
+RheologyReport solve_coupled_flow(const DeviceNetwork& device_net, const Network& net,
+                                  const LinearSolverOptions& linear, const RheologyOptions& options,
+                                  FlowFields& fields, DeviceArray<double>& haematocrit) {
+  using clock = std::chrono::steady_clock;
+  const KernelSet& k = device_net.kernels();
+  const std::size_t m = device_net.segments();
+  RheologyReport report;
+  if (fields.viscosity.size() != m) fields.viscosity = DeviceArray<double>(k, m);
+  const auto set_viscosity = [&] {
+    k.apparent_viscosity(m, options.viscosity, device_net.radius.data(), haematocrit.data(), fields.viscosity.data());
+  };
+  if (!options.phase_separation) {
+    // H_D is the same in every segment: the viscosity depends on diameter only, one solve suffices.
+    k.fill(m, options.default_haematocrit, haematocrit.data());
+    set_viscosity();
+    report.last_solve = solve_flow(device_net, linear, fields);
+    report.iterations = 1;
+    std::vector<double> q = fields.flow.download();
+    double max_flow = 0;
+    for (double v : q) max_flow = std::max(max_flow, std::abs(v));
+    for (double v : q) report.zero_flow_segments += !(std::abs(v) > 1e-13 * max_flow);
+    return report;
+  }
+  DeviceArray<double> flow_old(k, m), hd_new(k, m);
+  k.fill(m, 0.0, flow_old.data());
+  double relax = 1.0;
+  for (int it = 1; it <= options.max_iterations; ++it) {
+    if (it % 5 == 0) relax *= 0.8;  // NetFlowV2 (flow.cpp): increasingly under-relaxed haematocrit
+    set_viscosity();
+    report.last_solve = solve_flow(device_net, linear, fields);
+    const double max_flow = k.max_abs(m, fields.flow.data());
+    report.max_flow_change = max_flow > 0 ? k.max_abs_difference(m, fields.flow.data(), flow_old.data()) / max_flow : 0;
+    k.copy_on_device(flow_old.data(), fields.flow.data(), m * sizeof(double));
+    const auto t0 = clock::now();
+    const FlowGraph graph(k, net, fields.flow.download(), options.default_haematocrit);
+    k.copy_on_device(hd_new.data(), haematocrit.data(), m * sizeof(double));
+    haematocrit_sweep(k, graph, fields.flow, device_net.radius, options.default_haematocrit, true, hd_new);
+    report.seconds_sweep += std::chrono::duration<double>(clock::now() - t0).count();
+    report.zero_flow_segments = graph.zero_flow_segments();
+    report.max_haematocrit_change = k.max_abs_difference(m, hd_new.data(), haematocrit.data());
+    k.lerp(m, relax, hd_new.data(), haematocrit.data());
+    report.iterations = it;
+    std::ostringstream line;
+    line << "rheology iteration " << it << ": max |dQ|/max|Q| " << report.max_flow_change << ", max |dH_D| "
+         << report.max_haematocrit_change << ", relaxation " << relax << ", PCG iterations "
+         << report.last_solve.iterations;
+    report.log.push_back(line.str());
+    if (it > 1 && report.max_flow_change < options.flow_tolerance &&
+        report.max_haematocrit_change < options.haematocrit_tolerance) {
+      report.converged = true;
+      break;
+    }
+    report.converged = false;
+  }
+  if (relax < 0.9999) {
+    // Under-relaxed H_D is not the haematocrit the flows imply: recompute it once from the final
+    // flows, unrelaxed (NetFlowV2 does the same), and the viscosity with it.
+    const FlowGraph graph(k, net, fields.flow.download(), options.default_haematocrit);
+    haematocrit_sweep(k, graph, fields.flow, device_net.radius, options.default_haematocrit, true, haematocrit);
+    set_viscosity();
+  }
+  if (!report.converged) {
+    std::ostringstream msg;
+    msg << "rheology loop did not converge in " << report.iterations << " iterations: max |dQ|/max|Q| "
+        << report.max_flow_change << " (tolerance " << options.flow_tolerance << "), max |dH_D| "
+        << report.max_haematocrit_change << " (tolerance " << options.haematocrit_tolerance
+        << "); raise solver.rheology_max_iterations or set solver.allow_unconverged = true";
+    if (!options.allow_unconverged) throw ConvergenceError(msg.str());
+    report.log.push_back("WARNING: " + msg.str());
+  }
+  return report;
+}
+
+}  // namespace hepaflow
