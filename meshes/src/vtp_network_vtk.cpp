@@ -482,7 +482,7 @@ class NodeMerger {
 
 }  // namespace
 
-Network read_vtp_network(const std::string& path, const NetworkFileOptions& options) {
+Network read_vtp_network(const std::string& path, const NetworkFileOptions& options, std::vector<double>* flow_column) {
   if (!(options.length_unit > 0.0) || !std::isfinite(options.length_unit))
     throw InputError(path + ": length unit must be a positive number of metres");
   if (!(options.merge_tolerance >= 0.0) || !std::isfinite(options.merge_tolerance))
@@ -580,6 +580,11 @@ Network read_vtp_network(const std::string& path, const NetworkFileOptions& opti
   vtkDataArray* segment_id_array = all_lines_two_points ? hepaflow_array(poly->GetCellData(), "segment_id") : nullptr;
   vtkDataArray* kind_array = all_lines_two_points ? hepaflow_array(poly->GetCellData(), "kind") : nullptr;
   vtkDataArray* length_array = all_lines_two_points ? hepaflow_array(poly->GetCellData(), "length_um") : nullptr;
+  // Results of a hepaflow run (flow, discharge haematocrit), so `hepaflow convert out.vtp net.dat`
+  // hands them on to Network.dat's flow and Hd columns.
+  vtkDataArray* flow_array = all_lines_two_points ? hepaflow_array(poly->GetCellData(), "flow_nl_per_min") : nullptr;
+  vtkDataArray* hd_array = all_lines_two_points ? hepaflow_array(poly->GetCellData(), "haematocrit") : nullptr;
+  std::vector<double> segment_flow, segment_hd;
 
   // ---- build the network ------------------------------------------------------------------------------
   Network net;
@@ -637,8 +642,12 @@ Network read_vtp_network(const std::string& path, const NetworkFileOptions& opti
       if (net.num_segments() >= static_cast<std::size_t>(std::numeric_limits<index_t>::max()))
         throw InputError(path + ": too many segments");
       net.add_segment(id, from, to, radius, length, kind);
+      if (flow_array) segment_flow.push_back(checked_value(path, flow_array, "flow_nl_per_min", cell_id, "cell") * units::nl_per_min);
+      if (hd_array) segment_hd.push_back(checked_value(path, hd_array, "haematocrit", cell_id, "cell"));
     }
   }
+  if (hd_array) net.haematocrit = segment_hd;
+  if (flow_column) *flow_column = segment_flow;
   if (net.num_segments() == 0) throw InputError(path + ": the line cells hold no segment between distinct points");
   net.fill_defaults();
   return net;

@@ -46,8 +46,23 @@ int convert_command(const ConvertArguments& args) {
   }
   options.radius_array = args.radius_array;
   options.radius_is_diameter = args.radius_is_diameter;
-  const Network net = meshes::read_network_file(args.input, options);
-  write_network_by_extension(net, args.output);
+  // A result's flow and haematocrit travel into Network.dat's columns (e.g. out/network_000000.vtp
+  // -> net.dat, to compare with the field's tools line by line).
+  std::vector<double> flow;
+  Network net;
+  const std::string format = meshes::detect_network_format(args.input);
+  if (format == "dat") net = meshes::read_secomb_dat(args.input, &flow);
+#ifdef HEPAFLOW_WITH_VTK
+  else if (format == "vtp") net = meshes::read_vtp_network(args.input, options, &flow);
+#endif
+  else net = meshes::read_network_file(args.input, options);
+  if (ends_with(args.output, ".vtp")) {
+    write_network_by_extension(net, args.output);
+  } else {
+    const bool has_flow = flow.size() == net.num_segments();
+    const bool has_hd = net.haematocrit.size() == net.num_segments();
+    meshes::write_network_file(net, args.output, "auto", has_flow ? &flow : nullptr, has_hd ? &net.haematocrit : nullptr);
+  }
   std::cout << "converted " << args.input << " -> " << args.output << ": " << net.num_segments() << " segments, "
             << net.num_nodes() << " nodes, " << net.boundaries.size() << " boundary nodes\n";
   return 0;

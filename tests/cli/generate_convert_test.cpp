@@ -42,3 +42,31 @@ TEST(GenerateConvert, BadArgumentsAreUsageOrInputErrors) {
 
 }  // namespace
 }  // namespace hepaflow
+
+namespace hepaflow {
+namespace {
+
+#ifdef HEPAFLOW_WITH_VTK
+TEST(GenerateConvert, ResultVtpCarriesFlowAndHaematocritIntoNetworkDat) {
+  test::TempDir dir;
+  const std::string net_dir = dir.file("net");
+  ASSERT_EQ(test::run_hepaflow("generate tree --size 5 -o " + net_dir).exit_code, 0);
+  const std::string case_path = dir.write("case.toml", "schema_version = 1\n[case]\nname = \"tree\"\n[network]\nfile = \"net\"\n"
+                                                       "[blood]\nviscosity_law = \"pries1994_invivo\"\n"
+                                                       "phase_separation = \"pries_secomb_2005\"\n");
+  const auto r = test::run_hepaflow("run " + case_path + " -o " + dir.file("out") + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(test::run_hepaflow("convert " + dir.file("out/network_000000.vtp") + " " + dir.file("result.dat")).exit_code, 0);
+  std::vector<double> flow;
+  const Network back = meshes::read_secomb_dat(dir.file("result.dat"), &flow);
+  ASSERT_EQ(back.num_segments(), 31u);
+  // Root segment carries the whole flow; Murray-symmetric tree: every leaf carries 1/16 of it and
+  // (equal daughters: no skimming) the inflow haematocrit 0.45.
+  EXPECT_GT(std::abs(flow[0]), 0.0);
+  EXPECT_NEAR(std::abs(flow[30]) / std::abs(flow[0]), 1.0 / 16, 1e-6);
+  EXPECT_NEAR(back.haematocrit[30], 0.45, 1e-5);
+}
+#endif
+
+}  // namespace
+}  // namespace hepaflow

@@ -78,7 +78,10 @@ Network read_csv_network(const std::string& path_or_folder, double length_unit =
 /// boundary conditions (the case gives them). VTK's messages are captured into the InputError, not
 /// printed: reads are serialized by a mutex, and while one runs VTK's global output window and
 /// vtkLogger's stderr output are redirected/silenced for the whole process.
-Network read_vtp_network(const std::string& path, const NetworkFileOptions& options = {});
+/// A hepaflow result's cell arrays "haematocrit" and "flow_nl_per_min" go to net.haematocrit and
+/// (when given) `flow_column` [m^3/s], in segment order.
+Network read_vtp_network(const std::string& path, const NetworkFileOptions& options = {},
+                         std::vector<double>* flow_column = nullptr);
 #endif
 
 // ---- writers (atomic: temporary file + rename, see hepaflow/io/atomic_file.hpp) ----------------
