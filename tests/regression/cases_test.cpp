@@ -33,6 +33,13 @@ TEST(Cases, EveryCaseReproducesItsExpectedSummary) {
   for (const auto& entry : fs::directory_iterator(fs::path(HEPAFLOW_SOURCE_DIR) / "cases")) {
     const fs::path expected = entry.path() / "expected" / "summary.json";
     if (!fs::exists(expected)) continue;
+    std::ifstream case_file(entry.path() / "case.toml");
+    const std::string case_text((std::istreambuf_iterator<char>(case_file)), std::istreambuf_iterator<char>());
+    if (case_text.find("shared/validation/") != std::string::npos &&
+        !fs::exists(std::string(HEPAFLOW_SHARED_DIR) + "/validation")) {
+      std::cout << "skipping " << entry.path().filename() << ": it reads ../shared/validation, which is absent\n";
+      continue;
+    }
     test::TempDir dir;
     const auto r = test::run_hepaflow("run " + (entry.path() / "case.toml").string() + " --output " + dir.file("out") +
                                       " --backend cpu -q");
