@@ -93,8 +93,55 @@ Network lobule_block_near(double target, std::string* description) {
 
 }  // namespace
 
+/// Append a results table with the command, version, backend (and device) that produced it.
+void append_results(const BenchArguments& args, const KernelSet& k, const std::string& setting, const std::string& table) {
+  if (args.output.empty()) return;
+  std::ofstream out(args.output, std::ios::app);
+  if (!out) throw IoError("cannot write " + args.output);
+  out << "Command: `" << args.command_line << "`  \nhepaflow " HEPAFLOW_VERSION " (git " HEPAFLOW_GIT_HASH "), backend "
+      << k.backend_name << (std::string(k.backend_name) == "cuda" ? " (" + kernels::cuda::device_name() + ")" : "")
+      << ", " << setting << "\n\n" << table << "\n";
+}
+
+/// The coupled steady state (viscosity law + phase separation, NetFlowV2-style damped loop) on lobule
+/// blocks: rheology iterations, time in the haematocrit sweeps, total.
+int bench_coupled(const BenchArguments& args, const KernelSet& k) {
+  std::ostringstream table;
+  table << "| network | segments | backend | viscosity_law | rheology_iterations | last_pcg_iterations | "
+           "sweep_s | total_s | s_per_rheology_iteration |\n|---|---|---|---|---|---|---|---|---|\n";
+  const std::vector<double> sizes = args.sizes.empty() ? std::vector<double>{1e4, 1e5, 1e6} : args.sizes;
+  for (double target : sizes) {
+    std::string description;
+    Network net = lobule_block_near(target, &description);
+    prepare_network(net, false, description, nullptr);
+    BloodConfig blood;
+    blood.viscosity_law = args.viscosity_law;
+    blood.phase_separation = args.phase_separation;
+    blood.haematocrit = 0.3;  // sinusoidal H_D ~ 0.6-0.8 x systemic (PARAMETERS.md §2, assumption)
+    SolverConfig solver;
+    solver.tolerance = args.tolerance;
+    solver.max_iterations = 10000000;
+    solver.allow_unconverged = true;
+    const auto t0 = clock_type::now();
+    const SteadyFlowResult r = solve_steady_flow(net, blood, solver, k);
+    const double total = seconds_since(t0);
+    std::ostringstream row;
+    row << std::setprecision(4) << "| " << description << " | " << net.num_segments() << " | " << k.backend_name << " | "
+        << args.viscosity_law << " + " << args.phase_separation << " | " << r.rheology.iterations
+        << (r.rheology.converged ? "" : " (not converged)") << " | " << r.solve.iterations << " | "
+        << r.rheology.seconds_sweep << " | " << total << " | " << total / std::max(1, r.rheology.iterations) << " |\n";
+    std::cout << row.str() << std::flush;
+    table << row.str();
+  }
+  std::ostringstream setting;
+  setting << "pressure tolerance " << args.tolerance;
+  append_results(args, k, setting.str(), table.str());
+  return 0;
+}
+
 int bench_command(const BenchArguments& args) {
   const KernelSet& k = select_backend(args.backend);
+  if (args.viscosity_law != "constant" || args.phase_separation != "none") return bench_coupled(args, k);
   const double peak = measure_triad_bandwidth(k);
   std::vector<double> sizes = args.sizes.empty() ? std::vector<double>{1e3, 1e4, 1e5, 1e6} : args.sizes;
   if (!args.network_file.empty() || !args.peer_grid.empty()) sizes.clear();
@@ -164,15 +211,10 @@ int bench_command(const BenchArguments& args) {
     std::cout << row.str() << std::flush;
     table << row.str();
   }
-  if (!args.output.empty()) {
-    std::ofstream out(args.output, std::ios::app);
-    if (!out) throw IoError("cannot write " + args.output);
-    out << "Command: `" << args.command_line << "`  \nhepaflow " HEPAFLOW_VERSION " (git " HEPAFLOW_GIT_HASH "), backend "
-        << k.backend_name << (std::string(k.backend_name) == "cuda" ? " (" + kernels::cuda::device_name() + ")" : "")
-        << ", triad bandwidth " << peak << " GB/s, tolerance " << args.tolerance << ", median of " << args.repeat
-        << " runs\n\n"
-        << table.str() << "\n";
-  }
+  std::ostringstream setting;
+  setting << "triad bandwidth " << peak << " GB/s, tolerance " << args.tolerance << ", median of " << args.repeat
+          << " runs";
+  append_results(args, k, setting.str(), table.str());
   return 0;
 }
 

@@ -44,6 +44,8 @@ struct BenchArguments {
   double direct_max_segments = 3e6;
   std::string network_file;         ///< benchmark this file instead of lobule blocks
   std::vector<int> peer_grid;       ///< benchmark the peer's n^3 grid networks (peer_flow_bench.py) instead
+  std::string viscosity_law = "constant";  ///< other than constant: benchmark the coupled rheology loop
+  std::string phase_separation = "none";
   std::string output;               ///< markdown table file (optional)
   double tolerance = 1e-8;
   int repeat = 3;

@@ -80,6 +80,10 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--tolerance", bench.tolerance, "Relative residual of the pressure solve");
   bench_cmd->add_option("--repeat", bench.repeat, "Timed repetitions per size (median reported)");
   bench_cmd->add_option("-o,--output", bench.output, "Also write the table (markdown) to this file");
+  bench_cmd->add_option("--viscosity-law", bench.viscosity_law, "constant | pries1994_invivo | pries1992_invitro")
+      ->check(CLI::IsMember({"constant", "pries1994_invivo", "pries1992_invitro"}));
+  bench_cmd->add_option("--phase-separation", bench.phase_separation, "none | pries_secomb_2005")
+      ->check(CLI::IsMember({"none", "pries_secomb_2005"}));
   bool no_direct = false;
   bench_cmd->add_flag("--no-direct", no_direct, "Skip the CHOLMOD peer");
 
