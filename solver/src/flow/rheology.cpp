@@ -122,6 +122,8 @@ RheologyReport solve_coupled_flow(const DeviceNetwork& device_net, const Network
     k.fill(m, options.default_haematocrit, haematocrit.data());
     set_viscosity();
     report.last_solve = solve_flow(device_net, linear, fields);
+    report.seconds_assemble = report.last_solve.seconds_assemble;
+    report.seconds_solve = report.last_solve.seconds_solve;
     report.iterations = 1;
     std::vector<double> q = fields.flow.download();
     double max_flow = 0;
@@ -136,6 +138,8 @@ RheologyReport solve_coupled_flow(const DeviceNetwork& device_net, const Network
     if (it % 5 == 0) relax *= 0.8;  // NetFlowV2 (flow.cpp): increasingly under-relaxed haematocrit
     set_viscosity();
     report.last_solve = solve_flow(device_net, linear, fields);
+    report.seconds_assemble += report.last_solve.seconds_assemble;
+    report.seconds_solve += report.last_solve.seconds_solve;
     const double max_flow = k.max_abs(m, fields.flow.data());
     report.max_flow_change = max_flow > 0 ? k.max_abs_difference(m, fields.flow.data(), flow_old.data()) / max_flow : 0;
     k.copy_on_device(flow_old.data(), fields.flow.data(), m * sizeof(double));

@@ -28,7 +28,9 @@ struct RheologyReport {
   std::size_t zero_flow_segments = 0;  ///< segments with |Q| <= 1e-13 max |Q|: excluded from transport
   std::vector<std::string> log;        ///< one line per iteration
   LinearSolveReport last_solve;
-  double seconds_sweep = 0;
+  double seconds_assemble = 0;         ///< all pressure solves together
+  double seconds_solve = 0;
+  double seconds_sweep = 0;            ///< haematocrit sweeps incl. building the flow graph
 };
 
 /// Flow-ordered graph of a solution, on the backend: nodes by topological level of the directed flow
