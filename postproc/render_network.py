@@ -465,7 +465,7 @@ def render(args, views):
     # network a little to the left of the image centre and zoom out slightly.
     camera = view.GetActiveCamera()
     camera.SetWindowCenter(0.12, -0.02)
-    camera.Zoom(1.25)
+    camera.Zoom(0.95)
     view.CenterOfRotation = centre
 
     try:
