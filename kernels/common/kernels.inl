@@ -281,12 +281,11 @@ struct HaematocritNodeOp {
     const index_t ob = g.out_ptr[node], oe = g.out_ptr[node + 1];
     if (oe == ob) return;
     const index_t ib = g.in_ptr[node], ie = g.in_ptr[node + 1];
-    if (ie == ib) {
-      const double h = g.inflow_haematocrit[node];
-      for (index_t j = ob; j < oe; ++j) hd[g.out_segment[j]] = h == h ? h : default_haematocrit;  // NaN: default
-      return;
-    }
-    double flow_sum = 0.0, rbc_flux = 0.0, parent_diameter_um = 0.0;
+    // Blood entering from outside (boundary inflow) mixes in with its own Hd.
+    const double external = g.external_inflow[node];
+    const double given = g.inflow_haematocrit[node];
+    double flow_sum = external, rbc_flux = external * (given == given ? given : default_haematocrit);
+    double parent_diameter_um = 0.0;
     for (index_t j = ib; j < ie; ++j) {
       const index_t s = g.in_segment[j];
       const double q = flow[s] < 0 ? -flow[s] : flow[s];
@@ -295,10 +294,19 @@ struct HaematocritNodeOp {
       const double d = 2.0 * radius[s] * 1e6;
       if (d > parent_diameter_um) parent_diameter_um = d;
     }
+    if (!(flow_sum > 0.0)) {  // no measurable inflow: a source without a boundary value
+      for (index_t j = ob; j < oe; ++j) hd[g.out_segment[j]] = given == given ? given : default_haematocrit;
+      return;
+    }
     if (oe - ob == 1 || !phase_separation) {
       for (index_t j = ob; j < oe; ++j) hd[g.out_segment[j]] = rbc_flux / flow_sum;
       return;
     }
+    if (ie == ib)  // fed from outside only: the widest outflow stands for the parent vessel
+      for (index_t j = ob; j < oe; ++j) {
+        const double d = 2.0 * radius[g.out_segment[j]] * 1e6;
+        if (d > parent_diameter_um) parent_diameter_um = d;
+      }
     const rheology::PhaseSeparationParameters params;
     for (index_t j = ob; j + 1 < oe; ++j) {
       const index_t s1 = g.out_segment[j], s2 = g.out_segment[j + 1];
@@ -323,6 +331,53 @@ inline void haematocrit_level(const FlowGraphView& g, index_t begin, index_t end
                               double* haematocrit) {
   thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(begin), thrust::counting_iterator<index_t>(end),
                    HaematocritNodeOp{g, flow, radius, default_haematocrit, phase_separation, haematocrit});
+}
+// Oxygen at one node, downstream of its inflows (MODEL.md §3): the O2 flux sum_in |Q| C(P_out, H_D)
+// and the red-cell flux sum_in |Q| H_D mix at the node; the node PO2 is the inverse of the mixed
+// content at the mixed haematocrit. Every outflow starts at that PO2: since red-cell flux and blood
+// flow are conserved at the node, the outflows' O2 flux equals the inflows' exactly. Each outflow is
+// then integrated along its length (lumped Krogh consumption, adaptive RK4; kernels/oxygen.hpp).
+struct OxygenNodeOp {
+  FlowGraphView g;
+  OxygenSweepParameters p;
+  OxygenSweepFields f;
+  HF_HOST_DEVICE void operator()(index_t k) const {
+    const index_t node = g.level_nodes[k];
+    const index_t ib = g.in_ptr[node], ie = g.in_ptr[node + 1];
+    // Blood entering from outside mixes in with the boundary's PO2 and Hd.
+    const double external = g.external_inflow[node];
+    const double given_po2 = g.inflow_po2[node], given_hd = g.inflow_haematocrit[node];
+    const double po2_bc = given_po2 == given_po2 ? given_po2 : p.default_inflow_po2_mmHg;
+    const double hd_bc = given_hd == given_hd ? given_hd : 0.45;
+    double flow_sum = external, rbc_flux = external * hd_bc;
+    double o2_flux = external * oxygen::content(po2_bc, hd_bc, p.blood);
+    for (index_t j = ib; j < ie; ++j) {
+      const index_t s = g.in_segment[j];
+      const double q = f.flow[s] < 0 ? -f.flow[s] : f.flow[s];
+      flow_sum += q;
+      rbc_flux += q * f.haematocrit[s];
+      o2_flux += q * oxygen::content(f.po2_out[s], f.haematocrit[s], p.blood);
+    }
+    const double po2 =
+        flow_sum > 0.0 ? oxygen::po2_from_content(o2_flux / flow_sum, rbc_flux / flow_sum, p.blood) : po2_bc;
+    f.node_po2[node] = po2;
+    for (index_t j = g.out_ptr[node]; j < g.out_ptr[node + 1]; ++j) {
+      const index_t s = g.out_segment[j];
+      const double q = f.flow[s] < 0 ? -f.flow[s] : f.flow[s];
+      const oxygen::SegmentOxygenResult r =
+          oxygen::integrate_segment(po2, q, f.haematocrit[s], f.length[s], f.tissue_volume[s], f.max_consumption[s],
+                                    p.km_mmHg, p.blood, p.rel_tolerance, p.max_substeps);
+      f.po2_in[s] = po2;
+      f.po2_out[s] = r.po2_out_mmHg;
+      f.po2_mean[s] = r.po2_mean_mmHg;
+      f.o2_flux_to_tissue[s] = r.flux_out_of_blood;
+    }
+  }
+};
+inline void oxygen_level(const FlowGraphView& g, index_t begin, index_t end, const OxygenSweepParameters& p,
+                         const OxygenSweepFields& f) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(begin), thrust::counting_iterator<index_t>(end),
+                   OxygenNodeOp{g, p, f});
 }
 struct LerpOp {
   double t;
@@ -360,6 +415,7 @@ inline KernelSet common_kernel_set() {
   k.apparent_viscosity = &apparent_viscosity;
   k.haematocrit_level = &haematocrit_level;
   k.lerp = &lerp;
+  k.oxygen_level = &oxygen_level;
   k.max_abs_difference = &max_abs_difference;
   return k;
 }

@@ -129,7 +129,7 @@ int run_command(const RunArguments& args) {
   log(std::string("backend: ") + backend.backend_name + " (" + device + ")");
 
   // 3. Steady flow.
-  const SteadyFlowResult flow = solve_steady_flow(net, config.blood, config.solver, backend);
+  const SteadyFlowResult flow = solve_steady_flow(net, config.blood, config.solver, backend, &config.oxygen);
   const FlowMetrics& m = flow.metrics;
   for (const auto& line : flow.rheology.log) log(line);
   if (!flow.rheology.converged)
@@ -144,6 +144,15 @@ int run_command(const RunArguments& args) {
       << m.pressure_drop / units::mmHg << " mmHg, resistance " << m.resistance / units::mmHg_min_per_nl
       << " mmHg min/nl, max mass imbalance " << m.max_mass_imbalance;
     log(s.str());
+    if (flow.has_oxygen) {
+      const OxygenResult& o = flow.oxygen;
+      s.str("");
+      s << "oxygen (" << config.oxygen.tissue_model << "): vessel PO2 periportal " << o.po2_periportal
+        << " / midzonal " << o.po2_midzonal << " / pericentral " << o.po2_pericentral << " mmHg, venous SO2 "
+        << o.venous_so2 << ", extraction " << o.o2_extraction_fraction << ", O2 mass balance error "
+        << o.mass_balance_error;
+      log(s.str());
+    }
   }
 
   // 4. Output (temporary names + rename; the .pvd is written after the .vtp it lists).
@@ -168,9 +177,20 @@ int run_command(const RunArguments& args) {
           relative{"relative_viscosity", std::vector<double>(ns)};
       for (std::size_t s = 0; s < ns; ++s) relative.values[s] = flow.viscosity[s] / config.blood.plasma_viscosity;
       fields.cell_data = {q, v, tau, mu, relative, hd, zone};
+      if (flow.has_oxygen) {
+        const OxygenResult& o = flow.oxygen;
+        io::NamedArray o2_flux{"o2_flux_nl_per_min", o.o2_flux_to_tissue};
+        for (double& x : o2_flux.values) x /= units::nl_per_min;  // nl O2 (STP) per min into the tissue
+        fields.cell_data.push_back({"po2_in_mmHg", o.po2_in});
+        fields.cell_data.push_back({"po2_out_mmHg", o.po2_out});
+        fields.cell_data.push_back({"po2_mean_mmHg", o.po2_mean});
+        fields.cell_data.push_back({"so2", o.so2_mean});
+        fields.cell_data.push_back(o2_flux);
+      }
       io::NamedArray p{"pressure_mmHg", std::vector<double>(net.num_nodes())};
       for (std::size_t i = 0; i < net.num_nodes(); ++i) p.values[i] = flow.node_pressure[i] / units::mmHg;
       fields.point_data = {p};
+      if (flow.has_oxygen) fields.point_data.push_back({"po2_mmHg", flow.oxygen.node_po2});
       io::write_network_vtp(dir + "network_000000.vtp", net, fields);
       io::write_pvd(dir + "network.pvd", {{0.0, "network_000000.vtp"}});
       written.insert(written.end(), {"network_000000.vtp", "network.pvd"});
@@ -200,8 +220,27 @@ int run_command(const RunArguments& args) {
       .add("max_flow_change", flow.rheology.max_flow_change)
       .add("max_haematocrit_change", flow.rheology.max_haematocrit_change)
       .add("zero_flow_segments", flow.rheology.zero_flow_segments)
-      .add("backend", flow.backend)
-      .add("wall_time_s", wall);
+      .add("backend", flow.backend);
+  if (flow.has_oxygen) {
+    const OxygenResult& o = flow.oxygen;
+    const double nl_o2_per_min = units::nl_per_min;
+    summary.add("oxygen_tissue_model", config.oxygen.tissue_model)
+        .add("po2_vessel_mean_mmHg", o.po2_vessel_mean)
+        .add("po2_vessel_min_mmHg", o.po2_vessel_min)
+        .add("po2_vessel_p10_mmHg", o.po2_vessel_p10)
+        .add("po2_periportal_mmHg", o.po2_periportal)
+        .add("po2_midzonal_mmHg", o.po2_midzonal)
+        .add("po2_pericentral_mmHg", o.po2_pericentral)
+        .add("hypoxic_fraction", o.hypoxic_fraction)
+        .add("venous_so2", o.venous_so2)
+        .add("o2_delivered_nl_per_min", o.o2_delivered / nl_o2_per_min)
+        .add("o2_consumed_nl_per_min", o.o2_consumed / nl_o2_per_min)
+        .add("o2_outflow_nl_per_min", o.o2_outflow / nl_o2_per_min)
+        .add("o2_extraction_fraction", o.o2_extraction_fraction)
+        .add("o2_mass_balance_error", o.mass_balance_error)
+        .add("consumption_ratio_periportal_to_pericentral", o.consumption_ratio);
+  }
+  summary.add("wall_time_s", wall);
   io::JsonObject timings;
   timings.add("case_s", t_case)
       .add("network_s", t_network)
@@ -209,6 +248,7 @@ int run_command(const RunArguments& args) {
       .add("assemble_s", flow.rheology.seconds_assemble)
       .add("solve_s", flow.rheology.seconds_solve)
       .add("haematocrit_sweep_s", flow.rheology.seconds_sweep)
+      .add("oxygen_s", flow.seconds_oxygen)
       .add("download_s", flow.seconds_download)
       .add("write_vtk_s", t_write_vtk)
       .add("total_s", wall);

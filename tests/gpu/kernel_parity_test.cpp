@@ -184,3 +184,30 @@ TEST(CudaRheology, CoupledSolveMatchesCpuOnRandomNetworksLobuleBlockAndMesentery
 
 }  // namespace
 }  // namespace hepaflow
+
+namespace hepaflow {
+namespace {
+
+TEST(CudaOxygen, SweepMatchesCpuOnRandomNetworks) {
+  const KernelSet* gpu = kernels::cuda::kernel_set();
+  if (!gpu) GTEST_SKIP() << "no CUDA backend";
+  BloodConfig blood;
+  SolverConfig solver;
+  solver.tolerance = 1e-13;
+  OxygenConfig oxygen;
+  oxygen.tissue_model = "krogh";
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    Network net = test::random_network(4000, seed);
+    for (std::size_t s = 0; s < net.num_segments(); ++s) net.tissue_volume[s] = 3e-13, net.zone[s] = 0.5;
+    const auto c = solve_steady_flow(net, blood, solver, kernels::cpu::kernel_set(), &oxygen);
+    const auto g = solve_steady_flow(net, blood, solver, *gpu, &oxygen);
+    for (std::size_t s = 0; s < net.num_segments(); ++s) {
+      if (!std::isfinite(c.oxygen.po2_out[s])) continue;
+      ASSERT_NEAR(c.oxygen.po2_out[s], g.oxygen.po2_out[s], 1e-7 * std::max(1.0, c.oxygen.po2_out[s])) << s;
+    }
+    EXPECT_NEAR(c.oxygen.o2_consumed / g.oxygen.o2_consumed, 1.0, 1e-9);
+  }
+}
+
+}  // namespace
+}  // namespace hepaflow

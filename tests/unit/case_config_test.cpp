@@ -384,13 +384,23 @@ TEST_F(CaseFile, RheologyLawsAndLoopSettingsAreRead) {
 }
 
 TEST_F(CaseFile, PlannedTablesAreRejectedNotIgnored) {
-  const auto lines = errors(head + "[oxygen]\ntissue_model = \"krogh\"\n[disease]\nstage = \"F3\"\n"
+  const auto lines = errors(head + "[oxygen]\ntissue_model = \"grid\"\n[disease]\nstage = \"F3\"\n"
                                    "[therapy]\n[time]\nend = \"56 d\"\n");
   ASSERT_EQ(lines.size(), 4u) << ::testing::PrintToString(lines);
-  EXPECT_EQ(lines[0], "case.toml:6:1: [oxygen] is not available yet in this version");
+  EXPECT_EQ(lines[0].rfind("case.toml:7:16: oxygen.tissue_model = \"grid\" is not available yet", 0), 0u) << lines[0];
   EXPECT_EQ(lines[1], "case.toml:8:1: [disease] is not available yet in this version");
   EXPECT_EQ(lines[2], "case.toml:10:1: [therapy] is not available yet in this version");
   EXPECT_EQ(lines[3], "case.toml:11:1: [time] is not available yet in this version");
+}
+
+TEST_F(CaseFile, OxygenKeysTakeUnitsIncludingConsumptionRates) {
+  const CaseConfig c = load(head + "[oxygen]\ntissue_model = \"krogh\"\ninflow_po2 = \"60 mmHg\"\n"
+                                   "consumption_periportal = \"131 umol/g/h\"\nkm = \"6.8 mmHg\"\n");
+  EXPECT_EQ(c.oxygen.tissue_model, "krogh");
+  EXPECT_NEAR(c.oxygen.inflow_po2_mmHg, 60.0, 1e-12);
+  EXPECT_NEAR(c.oxygen.consumption_periportal, 131.0 / 3600.0, 1e-15);  // 0.0364 mol m^-3 s^-1
+  EXPECT_NEAR(c.oxygen.km_mmHg, 6.8, 1e-12);
+  EXPECT_EQ(error(head + "[oxygen]\nconsumption_pericentral = 0.015\n").rfind("case.toml:7:27: oxygen.consumption_pericentral = 0.015 needs a unit", 0), 0u);
 }
 
 TEST_F(CaseFile, BoundaryNodeNeedsExactlyOneOfPressureAndFlow) {
@@ -568,7 +578,8 @@ TEST(CaseReference, NamesEveryTableAndKey) {
   const std::string md = case_reference_markdown();
   for (const char* s : {"## [case]", "## [network]", "## [blood]", "## [[boundary.node]]", "## [solver]",
                         "## [output]", "`schema_version`", "`viscosity_law`", "`\"pries1994_invivo\"`",
-                        "`radius_is_diameter`", "`max_iterations`", "`[oxygen]`", "`[time]`", "mmHg", "nl/min"})
+                        "`radius_is_diameter`", "`max_iterations`", "## [oxygen]", "`consumption_periportal`",
+                        "`[time]`", "mmHg", "nl/min", "mol/m^3/s"})
     EXPECT_NE(md.find(s), std::string::npos) << s;
 }
 

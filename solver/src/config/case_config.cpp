@@ -17,7 +17,9 @@
 //   [solver]   method (auto|pcg|direct), tolerance (0 < tol < 1), max_iterations (>= 1),
 //              backend (auto|cpu|cuda)
 //   [output]   vtk (bool)
-//   [oxygen] [disease] [therapy] [time]: planned; a case using them is rejected, never ignored.
+//   [oxygen]   tissue_model (none|krogh), inflow_po2, p50, hill_n, binding_capacity, solubility,
+//              consumption_periportal/pericentral, km, hypoxia_threshold
+//   [disease] [therapy] [time]: planned; a case using them is rejected, never ignored.
 //
 // Rules: dimensional values are strings with a unit ("6 mmHg"; a bare number is an error); unknown
 // keys and tables are errors with "did you mean"; every problem is collected and all are thrown
@@ -154,7 +156,7 @@ const std::vector<TableInfo>& tables() {
        "none. Each gives exactly one of `pressure` and `flow`; ids must be unique."},
       {"solver", false, false, "The linear solve for the nodal pressures."},
       {"output", false, false, "What is written to the output directory."},
-      {"oxygen", false, true, "Oxygen transport (planned)."},
+      {"oxygen", false, false, "Oxygen transport along the flow with tissue consumption (MODEL.md §3)."},
       {"disease", false, true, "Fibrosis stage and remodelling (planned)."},
       {"therapy", false, true, "MSC therapy: infusions, dose, route (planned)."},
       {"time", false, true, "Remodelling time stepping (planned)."},
@@ -291,6 +293,41 @@ const std::vector<Key>& schema() {
       key("solver", "backend", Kind::choice).of({"auto", "cpu", "cuda"}).def("\"auto\"")
           .says("Where the kernels run; the command line's --backend wins.")
           .to([](CaseConfig& c, const Value& v) { c.solver.backend = v.text; }),
+
+      key("oxygen", "tissue_model", Kind::choice).of({"none", "krogh"}).def("\"none\"")
+          .later({"grid"}, "the tissue grid model is planned")
+          .says("none = no oxygen; krogh = each segment supplies its own tissue volume, consumption "
+                "Michaelis-Menten at the vessel PO2 (lumped Krogh model).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.tissue_model = v.text; }),
+      quantity_key("oxygen", "inflow_po2", D::pressure).def("\"65 mmHg\"").in(positive())
+          .says("PO2 of inflows without their own (mixed portal/arterial blood, Godoy et al. 2013).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.inflow_po2_mmHg = v.number / units::mmHg; }),
+      quantity_key("oxygen", "p50", D::pressure).def("\"26.8 mmHg\"").in(positive())
+          .says("Hill P50 of the O2 dissociation curve (human 26.8, Severinghaus 1979; rat 38).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.p50_mmHg = v.number / units::mmHg; }),
+      key("oxygen", "hill_n", Kind::number).def("2.7").in(open(0, 10))
+          .says("Hill exponent (human 2.7, Lykkeboe & Johansen 1978; rat 3).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.hill_n = v.number; }),
+      key("oxygen", "binding_capacity", Kind::number).def("0.5").in(open(0, 2))
+          .says("O2 binding capacity of red cells, ml O2 per ml red cells (Secomb's C0).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.binding_capacity = v.number; }),
+      key("oxygen", "solubility", Kind::number).def("3.1e-5").in(open(0, 1e-3))
+          .says("O2 solubility in blood, ml O2 per ml blood per mmHg (alpha_b).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.solubility = v.number; }),
+      quantity_key("oxygen", "consumption_periportal", D::consumption_rate).def("\"0.035 mol/m^3/s\"")
+          .in(at_least(0))
+          .says("Maximal O2 consumption M0 at zone 0 (Matsumura & Thurman 1983, fed rat: 131 umol/g/h).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.consumption_periportal = v.number; }),
+      quantity_key("oxygen", "consumption_pericentral", D::consumption_rate).def("\"0.015 mol/m^3/s\"")
+          .in(at_least(0))
+          .says("Maximal O2 consumption M0 at zone 1 (56 umol/g/h); linear in zone in between.")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.consumption_pericentral = v.number; }),
+      quantity_key("oxygen", "km", D::pressure).def("\"1 mmHg\"").in(at_least(0))
+          .says("Michaelis constant of the consumption (Secomb's convention; 0.2-6 mmHg for sensitivity).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.km_mmHg = v.number / units::mmHg; }),
+      quantity_key("oxygen", "hypoxia_threshold", D::pressure).def("\"10 mmHg\"").in(at_least(0))
+          .says("Tissue counts as hypoxic below this PO2 (Schumacker et al. 1993; HIF stabilisation).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.hypoxia_threshold_mmHg = v.number / units::mmHg; }),
 
       key("output", "vtk", Kind::boolean).def("true")
           .says("Write network_NNNNNN.vtp files and network.pvd.")

@@ -74,6 +74,11 @@ constexpr Unit unit_table[] = {
     {"mm/s", Dimension::velocity, u::mm_per_s},
     {"um/s", Dimension::velocity, 1e-6},
     {"m/s", Dimension::velocity, 1.0},
+    // O2 consumption: umol per g tissue per hour taken at 1 g/ml (Matsumura & Thurman 1983 report
+    // umol/g/h); ml O2 (STP, 22.4 l/mol) per ml tissue per s as in Secomb's codes.
+    {"mol/m^3/s", Dimension::consumption_rate, 1.0},
+    {"umol/g/h", Dimension::consumption_rate, 1e-6 / 1e-6 / 3600.0},
+    {"ml/ml/s", Dimension::consumption_rate, 1.0 / 22.4e-3},
 };
 
 std::string_view trim(std::string_view s) {
@@ -129,6 +134,7 @@ std::string dimension_phrase(Dimension d) {
     case Dimension::dose_per_mass: return "a dose per body mass";
     case Dimension::mass: return "a mass";
     case Dimension::velocity: return "a velocity";
+    case Dimension::consumption_rate: return "an O2 consumption rate";
   }
   return "a quantity";
 }

@@ -11,7 +11,7 @@
 namespace hepaflow {
 
 FlowGraph::FlowGraph(const KernelSet& k, const Network& net, const std::vector<double>& flow,
-                     double default_haematocrit) {
+                     double default_haematocrit, double default_po2_mmHg) {
   const std::size_t n = net.num_nodes(), m = net.num_segments();
   double max_flow = 0;
   for (double q : flow) max_flow = std::max(max_flow, std::abs(q));
@@ -71,9 +71,19 @@ FlowGraph::FlowGraph(const KernelSet& k, const Network& net, const std::vector<d
   if (unreached)
     throw Error(ExitCode::runtime_error, "flow graph has a cycle through " + std::to_string(unreached) +
                                              " nodes (flows inconsistent with a pressure field)");
-  std::vector<double> inflow_hd(n, std::numeric_limits<double>::quiet_NaN());
-  for (const auto& bc : net.boundaries)
+  std::vector<double> inflow_hd(n, std::numeric_limits<double>::quiet_NaN()), inflow_po2 = inflow_hd;
+  std::vector<double> external_inflow(n, 0.0);
+  for (const auto& bc : net.boundaries) {
     inflow_hd[bc.node] = std::isnan(bc.haematocrit) ? default_haematocrit : bc.haematocrit;
+    inflow_po2[bc.node] = std::isnan(bc.po2_mmHg) ? default_po2_mmHg : bc.po2_mmHg;
+  }
+  // Blood entering from outside at boundary nodes: the node's segment outflow minus its inflow.
+  for (const auto& bc : net.boundaries) {
+    double net_out = 0;
+    for (index_t o = out_ptr[bc.node]; o < out_ptr[bc.node + 1]; ++o) net_out += std::abs(flow[out_segment[o]]);
+    for (index_t i = in_ptr[bc.node]; i < in_ptr[bc.node + 1]; ++i) net_out -= std::abs(flow[in_segment[i]]);
+    external_inflow[bc.node] = std::max(0.0, net_out);
+  }
 
   level_nodes_ = DeviceArray<index_t>(k, level_nodes);
   in_ptr_ = DeviceArray<index_t>(k, in_ptr);
@@ -81,6 +91,9 @@ FlowGraph::FlowGraph(const KernelSet& k, const Network& net, const std::vector<d
   out_ptr_ = DeviceArray<index_t>(k, out_ptr);
   out_segment_ = DeviceArray<index_t>(k, out_segment);
   inflow_haematocrit_ = DeviceArray<double>(k, inflow_hd);
+  inflow_po2_ = DeviceArray<double>(k, inflow_po2);
+  external_inflow_ = DeviceArray<double>(k, external_inflow);
+  external_inflow_host_ = std::move(external_inflow);
 }
 
 kernels::FlowGraphView FlowGraph::view() const {
@@ -91,6 +104,8 @@ kernels::FlowGraphView FlowGraph::view() const {
   g.out_ptr = out_ptr_.data();
   g.out_segment = out_segment_.data();
   g.inflow_haematocrit = inflow_haematocrit_.data();
+  g.inflow_po2 = inflow_po2_.data();
+  g.external_inflow = external_inflow_.data();
   return g;
 }
 

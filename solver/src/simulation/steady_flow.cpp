@@ -96,7 +96,7 @@ RheologyOptions rheology_options(const BloodConfig& blood, const SolverConfig& s
 }
 
 SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood, const SolverConfig& solver,
-                                   const KernelSet& k) {
+                                   const KernelSet& k, const OxygenConfig* oxygen) {
   using clock = std::chrono::steady_clock;
   const RheologyOptions options = rheology_options(blood, solver);
   SteadyFlowResult r;
@@ -115,6 +115,12 @@ SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood,
   r.rheology = solve_coupled_flow(device_net, net, linear_solver_options(solver), options, fields, haematocrit);
   r.solve = r.rheology.last_solve;
   r.metrics = flow_metrics(device_net, fields);
+  if (oxygen && oxygen->tissue_model != "none") {
+    const auto t_o2 = clock::now();
+    r.oxygen = solve_oxygen(device_net, net, fields, haematocrit, oxygen_options(*oxygen, blood.haematocrit));
+    r.has_oxygen = true;
+    r.seconds_oxygen = std::chrono::duration<double>(clock::now() - t_o2).count();
+  }
 
   const auto t1 = clock::now();
   r.node_pressure = fields.node_pressure.download();

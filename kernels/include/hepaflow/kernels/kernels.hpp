@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "hepaflow/kernels/oxygen.hpp"
+
 namespace hepaflow::kernels {
 
 using index_t = std::int32_t;
@@ -45,6 +47,33 @@ struct FlowGraphView {
   const index_t* out_ptr = nullptr;      ///< nodes+1
   const index_t* out_segment = nullptr;
   const double* inflow_haematocrit = nullptr;  ///< nodes: boundary inflow Hd (NaN: none given)
+  const double* inflow_po2 = nullptr;          ///< nodes: boundary inflow PO2 [mmHg] (NaN: none given)
+  /// nodes: blood entering from outside at boundary nodes [m^3/s] (sum out - sum in of the node's
+  /// segment flows where positive; 0 elsewhere). It mixes in with the boundary's Hd and PO2.
+  const double* external_inflow = nullptr;
+};
+
+/// Per-segment arrays of the oxygen sweep (MODEL.md §3). Consumption rates in m^3 O2 (STP) per m^3
+/// tissue per s; PO2 in mmHg; fluxes in m^3 O2 (STP) per s.
+struct OxygenSweepFields {
+  const double* flow = nullptr;
+  const double* haematocrit = nullptr;
+  const double* length = nullptr;
+  const double* tissue_volume = nullptr;
+  const double* max_consumption = nullptr;  ///< M0 of the tissue each segment supplies
+  double* po2_in = nullptr;
+  double* po2_out = nullptr;
+  double* po2_mean = nullptr;
+  double* o2_flux_to_tissue = nullptr;      ///< |Q| (C_in - C_out)
+  double* node_po2 = nullptr;               ///< per node
+};
+
+struct OxygenSweepParameters {
+  oxygen::BloodOxygenParameters blood;
+  double km_mmHg = 1.0;
+  double default_inflow_po2_mmHg = 65.0;
+  double rel_tolerance = 1e-6;  ///< outflow content between resolutions (adaptive RK4)
+  int max_substeps = 256;       ///< deep anoxic tails (P << Km) would otherwise take thousands
 };
 
 /// Viscosity laws selectable per run (MODEL.md §2).
@@ -117,6 +146,10 @@ struct KernelSet {
   void (*haematocrit_level)(const FlowGraphView& g, index_t begin, index_t end, const double* flow,
                             const double* radius, double default_haematocrit, int phase_separation,
                             double* haematocrit);
+  /// Oxygen of the nodes level_nodes[begin, end): flow-weighted mixing of the inflows' O2 flux and
+  /// red-cell flux gives the node PO2; each outflow segment is integrated from it (MODEL.md §3).
+  void (*oxygen_level)(const FlowGraphView& g, index_t begin, index_t end, const OxygenSweepParameters& p,
+                       const OxygenSweepFields& f);
   /// y = y + t (x - y)
   void (*lerp)(std::size_t n, double t, const double* x, double* y);
   /// max |x_i - y_i|

@@ -60,6 +60,20 @@ struct SolverConfig {
   bool allow_unconverged = false;
 };
 
+/// [oxygen]: convective O2 transport along the flow with tissue consumption (MODEL.md §3).
+struct OxygenConfig {
+  std::string tissue_model = "none";        ///< "none" | "krogh"
+  double inflow_po2_mmHg = 65.0;            ///< inflows without their own PO2 (Godoy 2013)
+  double p50_mmHg = 26.8;                   ///< Hill P50 (Severinghaus 1979, human)
+  double hill_n = 2.7;                      ///< Hill exponent (Lykkeboe & Johansen 1978)
+  double binding_capacity = 0.5;            ///< ml O2 per ml red cells (Secomb's C0)
+  double solubility = 3.1e-5;               ///< ml O2 per ml blood per mmHg (alpha_b)
+  double consumption_periportal = 0.035;    ///< Vmax at zone 0 [mol m^-3 s^-1] (Matsumura & Thurman 1983)
+  double consumption_pericentral = 0.015;   ///< Vmax at zone 1 [mol m^-3 s^-1]
+  double km_mmHg = 1.0;                     ///< Michaelis constant (Secomb convention)
+  double hypoxia_threshold_mmHg = 10.0;     ///< HIF stabilisation / limited respiration (Schumacker 1993)
+};
+
 struct OutputConfig {
   bool vtk = true;                 ///< write network_NNNNNN.vtp + network.pvd
 };
@@ -72,6 +86,7 @@ struct CaseConfig {
   BloodConfig blood;
   std::vector<BoundaryNodeConfig> boundary_nodes;
   SolverConfig solver;
+  OxygenConfig oxygen;
   OutputConfig output;
   std::string resolved_toml;       ///< the case after --set overrides, with defaults filled in, as TOML text
 };

@@ -21,6 +21,7 @@ enum class Dimension {
   dose_per_mass,  ///< cell dose per body mass, SI: cells/kg
   mass,           ///< SI: kg
   velocity,       ///< SI: m/s
+  consumption_rate,  ///< O2 consumption per tissue volume, SI: mol m^-3 s^-1
 };
 
 /// A quantity string that cannot be read (no number, no/unknown unit, wrong dimension, NaN/Inf).

@@ -38,14 +38,18 @@ struct RheologyReport {
 class FlowGraph {
  public:
   /// Builds on the host from downloaded flows; InputError-free: a cycle is a runtime Error.
-  FlowGraph(const KernelSet& k, const Network& net, const std::vector<double>& flow, double default_haematocrit);
+  FlowGraph(const KernelSet& k, const Network& net, const std::vector<double>& flow, double default_haematocrit,
+            double default_po2_mmHg = 65.0);
   kernels::FlowGraphView view() const;
   const std::vector<index_t>& level_offsets() const { return level_offsets_; }
   std::size_t zero_flow_segments() const { return zero_flow_; }
+  /// Blood entering from outside per node [m^3/s] (host copy).
+  const std::vector<double>& external_inflow() const { return external_inflow_host_; }
 
  private:
   DeviceArray<index_t> level_nodes_, in_ptr_, in_segment_, out_ptr_, out_segment_;
-  DeviceArray<double> inflow_haematocrit_;
+  DeviceArray<double> inflow_haematocrit_, inflow_po2_, external_inflow_;
+  std::vector<double> external_inflow_host_;
   std::vector<index_t> level_offsets_;
   std::size_t zero_flow_ = 0;
 };

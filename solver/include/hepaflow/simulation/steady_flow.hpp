@@ -7,6 +7,7 @@
 #include "hepaflow/config/case_config.hpp"
 #include "hepaflow/flow/flow_solver.hpp"
 #include "hepaflow/flow/rheology.hpp"
+#include "hepaflow/oxygen/oxygen_transport.hpp"
 #include "hepaflow/network.hpp"
 
 namespace hepaflow {
@@ -33,6 +34,9 @@ struct SteadyFlowResult {
   std::vector<double> viscosity;          ///< [Pa s]
   std::vector<double> haematocrit;        ///< discharge H_D
   RheologyReport rheology;
+  bool has_oxygen = false;                ///< [oxygen] tissue_model != "none"
+  OxygenResult oxygen;
+  double seconds_oxygen = 0;
   double seconds_upload = 0, seconds_download = 0;
 };
 
@@ -40,8 +44,9 @@ LinearSolverOptions linear_solver_options(const SolverConfig& solver);
 /// The case's blood and solver settings as rheology options (InputError for an unknown law).
 RheologyOptions rheology_options(const BloodConfig& blood, const SolverConfig& solver);
 
-/// Solve the steady flow of `net` on backend `k` with the case's blood and solver settings.
+/// Solve the steady flow of `net` on backend `k` with the case's blood and solver settings, then (when
+/// `oxygen` is given and its tissue model is not "none") the oxygen transport.
 SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood, const SolverConfig& solver,
-                                   const KernelSet& k);
+                                   const KernelSet& k, const OxygenConfig* oxygen = nullptr);
 
 }  // namespace hepaflow
