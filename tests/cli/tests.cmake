@@ -17,6 +17,6 @@ if(HEPAFLOW_BASH)
                    ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/postproc_sample
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   set_tests_properties(postproc.RenderNetworkPngIsNotBlank postproc.RenderSampleNetworkOptions
-                       PROPERTIES LABELS cli SKIP_RETURN_CODE 77 TIMEOUT 600
+                       PROPERTIES LABELS cli SKIP_RETURN_CODE 77 TIMEOUT 600 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE
                                   RESOURCE_LOCK hepaflow_xvfb)
 endif()
