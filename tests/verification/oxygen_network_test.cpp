@@ -66,3 +66,33 @@ TEST(OxygenNetwork, MassBalanceClosesOnRandomNetworks) {
 
 }  // namespace
 }  // namespace hepaflow
+
+namespace hepaflow {
+namespace {
+
+TEST(KroghTissue, MeanMinimumAndHypoxicShellFollowTheKroghErlichProfile) {
+  // r = 4 um, R_t = 20 um, L = 100 um: V = pi (R_t^2 - r^2) L. Constant consumption M0, D alpha.
+  const double r = 4e-6, rt = 20e-6, L = 100e-6, V = units::pi * (rt * rt - r * r) * L;
+  const double m0 = 1e-2, d_alpha = 6.2e-14, pw = 60;  // a 36 mmHg drop across the cylinder
+  const auto profile = [&](double rho) {
+    return pw - m0 / (4 * d_alpha) * (2 * rt * rt * std::log(rho / r) - (rho * rho - r * r));
+  };
+  const KroghTissue t = krogh_tissue(pw, m0, r, L, V, d_alpha, 30.0);
+  EXPECT_NEAR(t.min_po2, profile(rt), 1e-9);
+  // Mean: closed-form integral of the profile over the annulus, 2 pi rho weight.
+  const double a = m0 / (4 * d_alpha);
+  const auto antiderivative = [&](double x) {  // of P(rho) rho
+    return pw * x * x / 2 - a * (2 * rt * rt * (x * x / 2 * std::log(x / r) - x * x / 4) - (x * x * x * x / 4 - r * r * x * x / 2));
+  };
+  const double mean = (antiderivative(rt) - antiderivative(r)) * 2 / (rt * rt - r * r);
+  EXPECT_NEAR(t.mean_po2, mean, 1e-6 * mean);
+  // Hypoxic shell: P(rho*) = 30 mmHg, fraction (R_t^2 - rho*^2) / (R_t^2 - r^2).
+  ASSERT_LT(profile(rt), 30.0);
+  double lo = r, hi = rt;
+  for (int i = 0; i < 100; ++i) ((profile(0.5 * (lo + hi)) < 30.0) ? hi : lo) = 0.5 * (lo + hi);
+  EXPECT_NEAR(t.hypoxic_fraction, (rt * rt - hi * hi) / (rt * rt - r * r), 1e-9);
+  EXPECT_EQ(krogh_tissue(5.0, m0, r, L, V, d_alpha, 10.0).hypoxic_fraction, 1.0);
+}
+
+}  // namespace
+}  // namespace hepaflow

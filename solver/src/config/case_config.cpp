@@ -328,6 +328,12 @@ const std::vector<Key>& schema() {
       quantity_key("oxygen", "hypoxia_threshold", D::pressure).def("\"10 mmHg\"").in(at_least(0))
           .says("Tissue counts as hypoxic below this PO2 (Schumacker et al. 1993; HIF stabilisation).")
           .to([](CaseConfig& c, const Value& v) { c.oxygen.hypoxia_threshold_mmHg = v.number / units::mmHg; }),
+      quantity_key("oxygen", "tissue_diffusivity", D::diffusivity).def("\"2e-9 m^2/s\"").in(positive())
+          .says("O2 diffusion coefficient in tissue (Krogh-Erlich profile; 2e-9 m^2/s, PARAMETERS.md §3).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.tissue_diffusivity = v.number; }),
+      key("oxygen", "tissue_solubility", Kind::number).def("3.1e-5").in(open(0, 1e-3))
+          .says("O2 solubility in tissue, ml O2 per ml tissue per mmHg (with tissue_diffusivity: D alpha).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.tissue_solubility = v.number; }),
 
       key("output", "vtk", Kind::boolean).def("true")
           .says("Write network_NNNNNN.vtp files and network.pvd.")

@@ -79,6 +79,9 @@ constexpr Unit unit_table[] = {
     {"mol/m^3/s", Dimension::consumption_rate, 1.0},
     {"umol/g/h", Dimension::consumption_rate, 1e-6 / 1e-6 / 3600.0},
     {"ml/ml/s", Dimension::consumption_rate, 1.0 / 22.4e-3},
+    {"m^2/s", Dimension::diffusivity, 1.0},
+    {"cm^2/s", Dimension::diffusivity, 1e-4},
+    {"um^2/s", Dimension::diffusivity, 1e-12},
 };
 
 std::string_view trim(std::string_view s) {
@@ -135,6 +138,7 @@ std::string dimension_phrase(Dimension d) {
     case Dimension::mass: return "a mass";
     case Dimension::velocity: return "a velocity";
     case Dimension::consumption_rate: return "an O2 consumption rate";
+    case Dimension::diffusivity: return "a diffusion coefficient";
   }
   return "a quantity";
 }

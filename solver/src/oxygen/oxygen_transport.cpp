@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "hepaflow/units.hpp"
+
 namespace hepaflow {
 
 OxygenOptions oxygen_options(const OxygenConfig& c, double default_haematocrit) {
@@ -17,7 +19,39 @@ OxygenOptions oxygen_options(const OxygenConfig& c, double default_haematocrit) 
   o.m0_periportal = kernels::oxygen::consumption_from_molar_rate(c.consumption_periportal);
   o.m0_pericentral = kernels::oxygen::consumption_from_molar_rate(c.consumption_pericentral);
   o.hypoxia_threshold_mmHg = c.hypoxia_threshold_mmHg;
+  o.tissue_d_alpha = c.tissue_diffusivity * c.tissue_solubility;
   return o;
+}
+
+KroghTissue krogh_tissue(double wall_po2, double consumption, double radius, double length, double tissue_volume,
+                         double d_alpha, double threshold) {
+  // Krogh cylinder: V = pi (R_t^2 - r^2) L  ->  R_t = sqrt(V / (pi L) + r^2).
+  const double r = radius, rt = std::sqrt(tissue_volume / (units::pi * length) + r * r);
+  const auto p_at = [&](double rho) {
+    return std::max(0.0, kernels::oxygen::krogh_tissue_po2(rho, wall_po2, r, rt, consumption, d_alpha));
+  };
+  KroghTissue t;
+  t.min_po2 = p_at(rt);
+  // Mean over the annulus (Simpson, 32 intervals in rho, weight 2 pi rho).
+  const int n = 32;
+  double sum = 0;
+  for (int i = 0; i <= n; ++i) {
+    const double rho = r + (rt - r) * i / n;
+    sum += (i == 0 || i == n ? 1 : (i % 2 ? 4 : 2)) * p_at(rho) * rho;
+  }
+  t.mean_po2 = sum * (rt - r) / (3.0 * n) * 2.0 / (rt * rt - r * r);
+  // P decreases with rho: the hypoxic shell is rho* < rho <= R_t with P(rho*) = threshold.
+  if (wall_po2 < threshold) {
+    t.hypoxic_fraction = 1.0;
+  } else if (t.min_po2 < threshold) {
+    double lo = r, hi = rt;
+    for (int i = 0; i < 60; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (p_at(mid) < threshold ? hi : lo) = mid;
+    }
+    t.hypoxic_fraction = (rt * rt - hi * hi) / (rt * rt - r * r);
+  }
+  return t;
 }
 
 OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, const FlowFields& fields,
@@ -95,8 +129,10 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
   // Metrics over flowing segments (the sweep leaves NaN on zero-flow segments).
   double length_sum = 0, po2_sum = 0, zone_len[3] = {0, 0, 0}, zone_po2[3] = {0, 0, 0};
   double zone_tissue[3] = {0, 0, 0}, zone_consumed[3] = {0, 0, 0}, tissue_total = 0, tissue_hypoxic = 0;
-  std::vector<double> values;
+  std::vector<double> values, tissue_means;
+  double tissue_po2_sum = 0;
   r.po2_vessel_min = 1e300;
+  r.po2_tissue_min = 1e300;
   for (std::size_t s = 0; s < m; ++s) {
     if (!std::isfinite(r.po2_in[s])) continue;
     const double L = net.length[s];
@@ -106,8 +142,16 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
     r.po2_vessel_min = std::min(r.po2_vessel_min, r.po2_out[s]);
     r.o2_consumed += r.o2_flux_to_tissue[s];
     const double V = net.tissue_volume[s];
-    tissue_total += V;
-    if (r.po2_mean[s] < o.hypoxia_threshold_mmHg) tissue_hypoxic += V;
+    if (V > 0) {
+      const double consumption = kernels::oxygen::michaelis_menten(r.po2_mean[s], m0[s], o.sweep.km_mmHg);
+      const KroghTissue t = krogh_tissue(r.po2_mean[s], consumption, net.radius[s], L, V, o.tissue_d_alpha,
+                                         o.hypoxia_threshold_mmHg);
+      tissue_total += V;
+      tissue_hypoxic += V * t.hypoxic_fraction;
+      tissue_po2_sum += V * t.mean_po2;
+      r.po2_tissue_min = std::min(r.po2_tissue_min, t.min_po2);
+      tissue_means.push_back(t.mean_po2);
+    }
     if (net.kind[s] == SegmentKind::sinusoid && std::isfinite(net.zone[s])) {
       const int z = net.zone[s] < 1.0 / 3 ? 0 : (net.zone[s] <= 2.0 / 3 ? 1 : 2);
       zone_len[z] += L;
@@ -125,6 +169,13 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
   r.po2_midzonal = zone_mean(1);
   r.po2_pericentral = zone_mean(2);
   r.hypoxic_fraction = tissue_total > 0 ? tissue_hypoxic / tissue_total : 0.0;
+  if (tissue_total > 0) {
+    r.po2_tissue_mean = tissue_po2_sum / tissue_total;
+    std::sort(tissue_means.begin(), tissue_means.end());
+    r.po2_tissue_p10 = tissue_means[tissue_means.size() / 10];
+  } else {
+    r.po2_tissue_mean = r.po2_tissue_min = r.po2_tissue_p10 = std::nan("");
+  }
   r.o2_extraction_fraction = r.o2_delivered > 0 ? r.o2_consumed / r.o2_delivered : 0.0;
   r.mass_balance_error =
       r.o2_delivered > 0 ? std::abs(r.o2_delivered - r.o2_consumed - r.o2_outflow) / r.o2_delivered : 0.0;

@@ -72,6 +72,8 @@ struct OxygenConfig {
   double consumption_pericentral = 0.015;   ///< Vmax at zone 1 [mol m^-3 s^-1]
   double km_mmHg = 1.0;                     ///< Michaelis constant (Secomb convention)
   double hypoxia_threshold_mmHg = 10.0;     ///< HIF stabilisation / limited respiration (Schumacker 1993)
+  double tissue_diffusivity = 2e-9;         ///< O2 diffusion coefficient in tissue [m^2/s] (PARAMETERS §3)
+  double tissue_solubility = 3.1e-5;        ///< ml O2 per ml tissue per mmHg (Secomb's alpha)
 };
 
 struct OutputConfig {

@@ -22,6 +22,7 @@ enum class Dimension {
   mass,           ///< SI: kg
   velocity,       ///< SI: m/s
   consumption_rate,  ///< O2 consumption per tissue volume, SI: mol m^-3 s^-1
+  diffusivity,       ///< diffusion coefficient, SI: m^2/s
 };
 
 /// A quantity string that cannot be read (no number, no/unknown unit, wrong dimension, NaN/Inf).

@@ -16,6 +16,7 @@ struct OxygenOptions {
   double m0_pericentral = 0;     ///< at zone 1 (zone NaN: the mean of the two)
   double hypoxia_threshold_mmHg = 10;
   double default_haematocrit = 0.45;  ///< inflows without their own Hd
+  double tissue_d_alpha = 6.2e-14;    ///< D alpha of tissue [m^2 s^-1 mmHg^-1] (Krogh-Erlich profile)
 };
 /// From the case's [oxygen] table (mol m^-3 s^-1 -> ml O2/ml/s with 22.4 l/mol at STP).
 OxygenOptions oxygen_options(const OxygenConfig& config, double default_haematocrit);
@@ -29,7 +30,10 @@ struct OxygenResult {
   // metrics (segments without flow excluded; "sinusoid zone" averages are length-weighted)
   double po2_vessel_mean = 0, po2_vessel_min = 0, po2_vessel_p10 = 0;
   double po2_periportal = 0, po2_midzonal = 0, po2_pericentral = 0;   ///< zone < 1/3, 1/3-2/3, > 2/3
-  double hypoxic_fraction = 0;        ///< tissue volume fraction supplied at mean vessel PO2 < threshold
+  double po2_tissue_mean = 0;         ///< volume-weighted mean tissue PO2 of the Krogh cylinders [mmHg]
+  double po2_tissue_min = 0;          ///< lowest tissue PO2 (at a Krogh radius) [mmHg]
+  double po2_tissue_p10 = 0;          ///< 10th percentile of the cylinders' mean tissue PO2 [mmHg]
+  double hypoxic_fraction = 0;        ///< tissue volume fraction below the hypoxia threshold
   double o2_delivered = 0;            ///< O2 flux in at the inflow boundaries [m^3/s]
   double o2_consumed = 0;             ///< into the tissue [m^3/s]
   double o2_outflow = 0;              ///< out at the outflow boundaries [m^3/s]
@@ -38,6 +42,15 @@ struct OxygenResult {
   double venous_so2 = 0;              ///< flow-weighted saturation leaving the network
   double consumption_ratio = 0;       ///< consumption per tissue volume, periportal : pericentral
 };
+
+/// Tissue around one segment (Krogh cylinder of the segment's tissue volume; Krogh-Erlich profile
+/// with the consumption at the wall PO2, clamped at 0): mean PO2, minimum PO2 (at the Krogh radius),
+/// and the volume fraction below `threshold`.
+struct KroghTissue {
+  double mean_po2 = 0, min_po2 = 0, hypoxic_fraction = 0;
+};
+KroghTissue krogh_tissue(double wall_po2, double consumption, double radius, double length, double tissue_volume,
+                         double d_alpha, double threshold);
 
 /// One oxygen sweep over a flow solution.
 OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, const FlowFields& fields,
