@@ -103,12 +103,12 @@ void append_results(const BenchArguments& args, const KernelSet& k, const std::s
       << ", " << setting << "\n\n" << table << "\n";
 }
 
-/// The coupled steady state (viscosity law + phase separation, NetFlowV2-style damped loop) on lobule
-/// blocks: rheology iterations, time in the haematocrit sweeps, total.
+/// The coupled steady state (viscosity law + phase separation, NetFlowV2-style damped loop, and the
+/// oxygen sweep when asked) on lobule blocks: rheology iterations, time in the sweeps, total.
 int bench_coupled(const BenchArguments& args, const KernelSet& k) {
   std::ostringstream table;
   table << "| network | segments | backend | viscosity_law | rheology_iterations | last_pcg_iterations | "
-           "sweep_s | total_s | s_per_rheology_iteration |\n|---|---|---|---|---|---|---|---|---|\n";
+           "sweep_s | oxygen_s | total_s | s_per_rheology_iteration |\n|---|---|---|---|---|---|---|---|---|---|\n";
   const std::vector<double> sizes = args.sizes.empty() ? std::vector<double>{1e4, 1e5, 1e6} : args.sizes;
   for (double target : sizes) {
     std::string description;
@@ -123,13 +123,16 @@ int bench_coupled(const BenchArguments& args, const KernelSet& k) {
     solver.max_iterations = 10000000;
     solver.allow_unconverged = true;
     const auto t0 = clock_type::now();
-    const SteadyFlowResult r = solve_steady_flow(net, blood, solver, k);
+    OxygenConfig oxygen;
+    oxygen.tissue_model = args.oxygen;
+    const SteadyFlowResult r = solve_steady_flow(net, blood, solver, k, &oxygen);
     const double total = seconds_since(t0);
     std::ostringstream row;
     row << std::setprecision(4) << "| " << description << " | " << net.num_segments() << " | " << k.backend_name << " | "
         << args.viscosity_law << " + " << args.phase_separation << " | " << r.rheology.iterations
         << (r.rheology.converged ? "" : " (not converged)") << " | " << r.solve.iterations << " | "
-        << r.rheology.seconds_sweep << " | " << total << " | " << total / std::max(1, r.rheology.iterations) << " |\n";
+        << r.rheology.seconds_sweep << " | " << r.seconds_oxygen << " | " << total << " | "
+        << total / std::max(1, r.rheology.iterations) << " |\n";
     std::cout << row.str() << std::flush;
     table << row.str();
   }
@@ -141,7 +144,8 @@ int bench_coupled(const BenchArguments& args, const KernelSet& k) {
 
 int bench_command(const BenchArguments& args) {
   const KernelSet& k = select_backend(args.backend);
-  if (args.viscosity_law != "constant" || args.phase_separation != "none") return bench_coupled(args, k);
+  if (args.viscosity_law != "constant" || args.phase_separation != "none" || args.oxygen != "none")
+    return bench_coupled(args, k);
   const double peak = measure_triad_bandwidth(k);
   std::vector<double> sizes = args.sizes.empty() ? std::vector<double>{1e3, 1e4, 1e5, 1e6} : args.sizes;
   if (!args.network_file.empty() || !args.peer_grid.empty()) sizes.clear();

@@ -46,6 +46,7 @@ struct BenchArguments {
   std::vector<int> peer_grid;       ///< benchmark the peer's n^3 grid networks (peer_flow_bench.py) instead
   std::string viscosity_law = "constant";  ///< other than constant: benchmark the coupled rheology loop
   std::string phase_separation = "none";
+  std::string oxygen = "none";             ///< "krogh": also time the oxygen sweep
   std::string output;               ///< markdown table file (optional)
   double tolerance = 1e-8;
   int repeat = 3;

@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"constant", "pries1994_invivo", "pries1992_invitro"}));
   bench_cmd->add_option("--phase-separation", bench.phase_separation, "none | pries_secomb_2005")
       ->check(CLI::IsMember({"none", "pries_secomb_2005"}));
+  bench_cmd->add_option("--oxygen", bench.oxygen, "none | krogh: also time the oxygen sweep")
+      ->check(CLI::IsMember({"none", "krogh"}));
   bool no_direct = false;
   bench_cmd->add_flag("--no-direct", no_direct, "Skip the CHOLMOD peer");
 
