@@ -9,5 +9,5 @@
 #include <thrust/transform.h>
 #include <thrust/transform_reduce.h>
 #include <thrust/functional.h>
-#include "host_device.hpp"
+#include <hepaflow/kernels/host_device.hpp>
 #include <hepaflow/kernels/rheology.hpp>

@@ -2,16 +2,15 @@
 # Builds the readers' and the case parser's tests with AddressSanitizer + UndefinedBehaviorSanitizer
 # (a separate build tree) and runs them: corrupt, truncated and hostile .dat/.csv/.vtp/.toml input
 # must give clear errors, never a crash, an out-of-bounds access or a leak.
-# Usage: asan_readers.sh SOURCE_DIR BUILD_DIR
+# Usage: asan_readers.sh SOURCE_DIR BUILD_DIR WITH_VTK(ON|OFF)
 set -euo pipefail
 src=$1
 build=$2
+with_vtk=${3:-OFF}
 targets="hf_unit_network_io_test hf_validation_network_import_test hf_unit_case_config_test hf_unit_quantity_test"
-extra=()
-if cmake -LA -N "$(dirname "$build")" 2>/dev/null | grep -q "HEPAFLOW_WITH_VTK:BOOL=ON"; then
+extra=(-DHEPAFLOW_WITH_VTK="$with_vtk")
+if [ "$with_vtk" = "ON" ]; then
   targets="$targets hf_unit_vtp_reader_vtk_test hf_validation_network_import_vtk_test"
-else
-  extra+=(-DHEPAFLOW_WITH_VTK=OFF)
 fi
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DHEPAFLOW_SANITIZE=ON -DHEPAFLOW_ENABLE_CUDA=OFF \
       -DHEPAFLOW_BUILD_BENCHMARKS=OFF "${extra[@]}" > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }

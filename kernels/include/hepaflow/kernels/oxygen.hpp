@@ -25,15 +25,7 @@
 // Tests: tests/unit/oxygen_laws_test.cpp, tests/verification/oxygen_segment_test.cpp.
 #include <cmath>
 
-// Same definition as kernels/common/host_device.hpp (which is not on the include path of code
-// outside kernels/); guarded so that either header may come first.
-#ifndef HF_HOST_DEVICE
-#if defined(__CUDACC__)
-#define HF_HOST_DEVICE __host__ __device__
-#else
-#define HF_HOST_DEVICE
-#endif
-#endif
+#include "hepaflow/kernels/host_device.hpp"
 
 namespace hepaflow::kernels::oxygen {
 
