@@ -1,6 +1,7 @@
 // Network file readers and writers (meshes/network_io.hpp): Secomb Network.dat and CSV folders —
 // units, ids, round trips, format dispatch, and bad input (truncated, garbage, wrong counts,
 // dangling references, missing columns) that must end in InputError/IoError, never a crash.
+#include "expect_error.hpp"
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
 
@@ -46,20 +47,7 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
-/// Message of the InputError `read` throws, or a failure naming what happened instead.
-template <class F>
-std::string input_error_message(F&& read) {
-  try {
-    read();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected InputError, got another exception: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected InputError, but reading succeeded";
-  return {};
-}
+using hepaflow::test::input_error_message;
 
 // Hand-made Network.dat: tabs, trailing text and asterisks as in NetFlowV2/GreensV4 files,
 // non-sequential names, a segment of type 1 (skipped by NetFlowV2), PO2 in the 5th BC column.

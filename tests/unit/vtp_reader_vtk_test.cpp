@@ -2,6 +2,7 @@
 // polylines -> segments, merging of coincident points, radius sources and units, hepaflow's own
 // .vtp output read back, and corrupt files (bad zlib payload, truncation, garbage, impossible
 // counts, out-of-range connectivity) that must end in InputError without VTK printing anything.
+#include "expect_error.hpp"
 #include "temp_dir.hpp"
 #include <gtest/gtest.h>
 
@@ -89,20 +90,7 @@ const std::vector<std::array<double, 3>> kJunctionPoints = {
     {0, 0, 0}, {10, 0, 0}, {20, 0, 0}, {20.0005, 0, 0}, {20.0005, 10, 0}};
 const std::vector<std::vector<long>> kJunctionLines = {{0, 1, 2}, {3, 4}};
 
-/// Message of the InputError `read` throws, or a failure naming what happened instead.
-template <class F>
-std::string input_error_message(F&& read) {
-  try {
-    read();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected InputError, got another exception: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected InputError, but reading succeeded";
-  return {};
-}
+using hepaflow::test::input_error_message;
 
 TEST_F(VtpReader, SplitsPolylinesIntoSegmentsAndMergesCoincidentPoints) {
   const std::string file =
