@@ -344,11 +344,12 @@ struct OxygenNodeOp {
   HF_HOST_DEVICE void operator()(index_t k) const {
     const index_t node = g.level_nodes[k];
     const index_t ib = g.in_ptr[node], ie = g.in_ptr[node + 1];
-    // Blood entering from outside mixes in with the boundary's PO2 and Hd.
+    // Blood entering from outside mixes in with the boundary's PO2 and Hd. Only boundary nodes have
+    // external inflow, and the flow graph gives every boundary node its Hd (NaN elsewhere: unused).
     const double external = g.external_inflow[node];
-    const double given_po2 = g.inflow_po2[node], given_hd = g.inflow_haematocrit[node];
+    const double given_po2 = g.inflow_po2[node];
     const double po2_bc = given_po2 == given_po2 ? given_po2 : p.default_inflow_po2_mmHg;
-    const double hd_bc = given_hd == given_hd ? given_hd : 0.45;
+    const double hd_bc = external > 0.0 ? g.inflow_haematocrit[node] : 0.0;
     double flow_sum = external, rbc_flux = external * hd_bc;
     double o2_flux = external * oxygen::content(po2_bc, hd_bc, p.blood);
     for (index_t j = ib; j < ie; ++j) {

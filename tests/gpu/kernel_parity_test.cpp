@@ -17,19 +17,11 @@
 namespace hepaflow {
 namespace {
 
-const KernelSet* cuda_or_skip() {
-  std::string why;
-  const KernelSet* k = kernels::cuda::kernel_set(&why);
-  return k;
-}
-
-#define REQUIRE_CUDA(k)                                             \
-  const KernelSet* k = cuda_or_skip();                              \
-  if (!k) {                                                         \
-    std::string why;                                                \
-    kernels::cuda::kernel_set(&why);                                \
-    GTEST_SKIP() << "no CUDA backend: " << why;                     \
-  }
+/// Declares `k`, the CUDA kernel set, or skips the test saying why there is none.
+#define REQUIRE_CUDA(k)                                        \
+  std::string why_no_##k;                                      \
+  const KernelSet* k = kernels::cuda::kernel_set(&why_no_##k); \
+  if (!k) GTEST_SKIP() << "no CUDA backend: " << why_no_##k
 
 std::vector<double> random_vector(std::size_t n, std::uint64_t seed, double lo = -1, double hi = 1) {
   std::mt19937_64 rng(seed);

@@ -25,7 +25,8 @@ OxygenOptions oxygen_options(const OxygenConfig& c, double default_haematocrit) 
 
 KroghTissue krogh_tissue(double wall_po2, double consumption, double radius, double length, double tissue_volume,
                          double d_alpha, double threshold) {
-  // Krogh cylinder: V = pi (R_t^2 - r^2) L  ->  R_t = sqrt(V / (pi L) + r^2).
+  // Krogh cylinder (Krogh 1919; MODEL.md §3): V = pi (R_t^2 - r^2) L  ->  R_t = sqrt(V / (pi L) + r^2);
+  // the profile is the Krogh-Erlich solution at the consumption of the wall PO2 (lumped model).
   const double r = radius, rt = std::sqrt(tissue_volume / (units::pi * length) + r * r);
   const auto p_at = [&](double rho) {
     return std::max(0.0, kernels::oxygen::krogh_tissue_po2(rho, wall_po2, r, rt, consumption, d_alpha));
