@@ -365,6 +365,10 @@ struct OxygenNodeOp {
     for (index_t j = g.out_ptr[node]; j < g.out_ptr[node + 1]; ++j) {
       const index_t s = g.out_segment[j];
       const double q = f.flow[s] < 0 ? -f.flow[s] : f.flow[s];
+      if (f.sub_ptr) {  // `grid`: exchange with the tissue field, sub-segment by sub-segment
+        exchange_segment(s, po2, q);
+        continue;
+      }
       const oxygen::SegmentOxygenResult r =
           oxygen::integrate_segment(po2, q, f.haematocrit[s], f.length[s], f.tissue_volume[s], f.max_consumption[s],
                                     p.km_mmHg, p.blood, p.rel_tolerance, p.max_substeps);
@@ -373,6 +377,28 @@ struct OxygenNodeOp {
       f.po2_mean[s] = r.po2_mean_mmHg;
       f.o2_flux_to_tissue[s] = r.flux_out_of_blood;
     }
+  }
+  /// `grid` model: walk the sub-segments of s in the flow direction from the inflow PO2.
+  HF_HOST_DEVICE void exchange_segment(index_t s, double po2, double q) const {
+    const index_t b = f.sub_ptr[s], e = f.sub_ptr[s + 1];
+    const bool forward = f.flow[s] > 0;
+    const double hd = f.haematocrit[s];
+    f.po2_in[s] = po2;
+    double flux = 0.0, po2_length = 0.0, length = 0.0;
+    for (index_t i = 0; i < e - b; ++i) {
+      const index_t k = forward ? b + i : e - 1 - i;
+      const oxygen::ExchangeResult r = oxygen::exchange_subsegment(po2, q, hd, f.sub_length[k], f.sub_tissue_po2[k],
+                                                                   f.sub_resistance[k], p.blood);
+      f.sub_vessel_po2[k] = r.po2_mean_mmHg;
+      f.sub_flux[k] = r.flux_to_tissue;
+      flux += r.flux_to_tissue;
+      po2_length += r.po2_mean_mmHg * f.sub_length[k];
+      length += f.sub_length[k];
+      po2 = oxygen::po2_from_content(r.content_out, hd, p.blood);
+    }
+    f.po2_out[s] = po2;
+    f.po2_mean[s] = length > 0.0 ? po2_length / length : po2;
+    f.o2_flux_to_tissue[s] = flux;
   }
 };
 inline void oxygen_level(const FlowGraphView& g, index_t begin, index_t end, const OxygenSweepParameters& p,
@@ -392,6 +418,117 @@ struct AbsDifferenceOp {
 };
 inline double max_abs_difference(std::size_t n, const double* x, const double* y) {
   return thrust::inner_product(thrust::device, x, x + n, y, 0.0, MaxOp{}, AbsDifferenceOp{});
+}
+
+// ------------------------------------------------------------------ tissue grid (MODEL.md §3 `grid`)
+struct GridApplyOp {
+  GridView g;
+  const double* absorption;
+  const double* x;
+  double* y;
+  HF_HOST_DEVICE void operator()(index_t c) const {
+    const index_t i = c % g.nx, j = (c / g.nx) % g.ny, k = c / (g.nx * g.ny);
+    const index_t sy = g.nx, sz = g.nx * g.ny;
+    const double xc = x[c];
+    double sum = absorption[c] * xc;
+    if (i > 0) sum += g.gx * (xc - x[c - 1]);
+    if (i + 1 < g.nx) sum += g.gx * (xc - x[c + 1]);
+    if (j > 0) sum += g.gy * (xc - x[c - sy]);
+    if (j + 1 < g.ny) sum += g.gy * (xc - x[c + sy]);
+    if (k > 0) sum += g.gz * (xc - x[c - sz]);
+    if (k + 1 < g.nz) sum += g.gz * (xc - x[c + sz]);
+    y[c] = sum;
+  }
+};
+inline void grid_apply(const GridView& g, const double* absorption, const double* x, double* y) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0), thrust::counting_iterator<index_t>(g.cells()),
+                   GridApplyOp{g, absorption, x, y});
+}
+struct GridInverseDiagonalOp {
+  GridView g;
+  const double* absorption;
+  double* inv_diag;
+  HF_HOST_DEVICE void operator()(index_t c) const {
+    const index_t i = c % g.nx, j = (c / g.nx) % g.ny, k = c / (g.nx * g.ny);
+    double d = absorption[c];
+    d += g.gx * ((i > 0) + (i + 1 < g.nx));
+    d += g.gy * ((j > 0) + (j + 1 < g.ny));
+    d += g.gz * ((k > 0) + (k + 1 < g.nz));
+    inv_diag[c] = d > 0.0 ? 1.0 / d : 0.0;  // an isolated cell without absorption: left alone
+  }
+};
+inline void grid_inverse_diagonal(const GridView& g, const double* absorption, double* inv_diag) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0), thrust::counting_iterator<index_t>(g.cells()),
+                   GridInverseDiagonalOp{g, absorption, inv_diag});
+}
+struct GridRestrictOp {
+  GridView fine, coarse;
+  const double* fine_values;
+  double* coarse_values;
+  HF_HOST_DEVICE void operator()(index_t c) const {
+    const index_t i = c % coarse.nx, j = (c / coarse.nx) % coarse.ny, k = c / (coarse.nx * coarse.ny);
+    double sum = 0.0;
+    for (index_t dk = 0; dk < 2; ++dk)
+      for (index_t dj = 0; dj < 2; ++dj)
+        for (index_t di = 0; di < 2; ++di) {
+          const index_t fi = 2 * i + di, fj = 2 * j + dj, fk = 2 * k + dk;
+          if (fi < fine.nx && fj < fine.ny && fk < fine.nz) sum += fine_values[fi + fine.nx * (fj + fine.ny * fk)];
+        }
+    coarse_values[c] = sum;
+  }
+};
+inline void grid_restrict(const GridView& fine, const GridView& coarse, const double* fine_values,
+                          double* coarse_values) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(coarse.cells()),
+                   GridRestrictOp{fine, coarse, fine_values, coarse_values});
+}
+struct GridProlongOp {
+  GridView fine, coarse;
+  const double* coarse_values;
+  double* fine_values;
+  HF_HOST_DEVICE void operator()(index_t c) const {
+    const index_t i = c % fine.nx, j = (c / fine.nx) % fine.ny, k = c / (fine.nx * fine.ny);
+    fine_values[c] += coarse_values[i / 2 + coarse.nx * (j / 2 + coarse.ny * (k / 2))];
+  }
+};
+inline void grid_prolong_add(const GridView& fine, const GridView& coarse, const double* coarse_values,
+                             double* fine_values) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0), thrust::counting_iterator<index_t>(fine.cells()),
+                   GridProlongOp{fine, coarse, coarse_values, fine_values});
+}
+struct MichaelisMentenLineariseOp {
+  double cell_volume, km;
+  const double* m0;
+  const double* po2;
+  double* absorption;
+  double* source;
+  HF_HOST_DEVICE void operator()(index_t c) const {
+    // M = M0 P/(P+Km), M' = M0 Km/(P+Km)^2 for P > 0; M = M' = 0 for P <= 0 (oxygen.hpp).
+    const double p0 = po2[c];
+    double m = 0.0, dm = 0.0;
+    if (p0 > 0.0) {
+      const double denom = p0 + km;
+      m = m0[c] * p0 / denom;
+      dm = m0[c] * km / (denom * denom);
+    }
+    absorption[c] = cell_volume * dm;
+    source[c] = cell_volume * (m - dm * p0);
+  }
+};
+inline void michaelis_menten_linearise(std::size_t cells, double cell_volume, const double* m0, double km_mmHg,
+                                       const double* po2, double* absorption, double* source) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(static_cast<index_t>(cells)),
+                   MichaelisMentenLineariseOp{cell_volume, km_mmHg, m0, po2, absorption, source});
+}
+struct MichaelisMentenFieldOp {
+  double km;
+  HF_HOST_DEVICE double operator()(double m0, double p) const { return oxygen::michaelis_menten(p, m0, km); }
+};
+inline void michaelis_menten_field(std::size_t cells, const double* m0, double km_mmHg, const double* po2,
+                                   double* consumption) {
+  thrust::transform(thrust::device, m0, m0 + cells, po2, consumption, MichaelisMentenFieldOp{km_mmHg});
 }
 
 /// The compute entries of this backend's KernelSet (memory entries are filled by the backend).
@@ -418,5 +555,11 @@ inline KernelSet common_kernel_set() {
   k.lerp = &lerp;
   k.oxygen_level = &oxygen_level;
   k.max_abs_difference = &max_abs_difference;
+  k.grid_apply = &grid_apply;
+  k.grid_inverse_diagonal = &grid_inverse_diagonal;
+  k.grid_restrict = &grid_restrict;
+  k.grid_prolong_add = &grid_prolong_add;
+  k.michaelis_menten_linearise = &michaelis_menten_linearise;
+  k.michaelis_menten_field = &michaelis_menten_field;
   return k;
 }

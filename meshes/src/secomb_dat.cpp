@@ -129,12 +129,14 @@ Network read_secomb_dat(const std::string& path, std::vector<double>* flow_colum
   const std::string content = detail::read_whole_file(path);
   DatCursor cursor(path, detail::split_lines(content));
 
+  double box[3] = {0, 0, 0};
   // ---- header: title, box, tissue points, outer bound, max segment length, nodsegm ----------------
   cursor.next_line("the title line");
   {
     const TextLine& line = cursor.next_nonblank_line("the box dimensions line");
     const auto t = leading_tokens(cursor, line, 3, "box dimensions alx aly alz");
-    for (int i = 0; i < 3; ++i) number_at(cursor, line, t[i], "box dimension");
+    // GreensV4's tissue region: the box [0, alx] x [0, aly] x [0, alz] um.
+    for (int i = 0; i < 3; ++i) box[i] = number_at(cursor, line, t[i], "box dimension") * 1e-6;
   }
   {
     const TextLine& line = cursor.next_nonblank_line("the tissue points line");
@@ -184,6 +186,7 @@ Network read_secomb_dat(const std::string& path, std::vector<double>* flow_colum
 
   // ---- nodes -----------------------------------------------------------------------------------------
   Network net;
+  if (box[0] > 0 && box[1] > 0 && box[2] > 0) net.tissue_box = {0.0, 0.0, 0.0, box[0], box[1], box[2]};
   const std::size_t node_count = read_count(cursor, "the number of nodes");
   cursor.next_line("the node column header");
   net.node_id.reserve(node_count);
@@ -257,8 +260,9 @@ Network read_secomb_dat(const std::string& path, std::vector<double>* flow_colum
   net.segment_to.reserve(kept);
   net.radius.reserve(kept);
   net.length.reserve(kept);
-  std::vector<double> haematocrit;
+  std::vector<double> haematocrit, file_flow;
   haematocrit.reserve(kept);
+  file_flow.reserve(kept);
   if (flow_column) {
     flow_column->clear();
     flow_column->reserve(kept);
@@ -274,10 +278,12 @@ Network read_secomb_dat(const std::string& path, std::vector<double>* flow_colum
                          " is not in the node list");
     net.add_segment(s.name, from->second, to->second, 0.5 * s.diameter_um * units::um);
     haematocrit.push_back(s.haematocrit);
+    file_flow.push_back(s.flow_nl_per_min * units::nl_per_min);
     if (flow_column) flow_column->push_back(s.flow_nl_per_min * units::nl_per_min);
   }
   net.fill_defaults();
   net.haematocrit = std::move(haematocrit);
+  net.file_flow = std::move(file_flow);
   return net;
 }
 

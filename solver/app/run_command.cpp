@@ -129,7 +129,8 @@ int run_command(const RunArguments& args) {
   log(std::string("backend: ") + backend.backend_name + " (" + device + ")");
 
   // 3. Steady flow.
-  const SteadyFlowResult flow = solve_steady_flow(net, config.blood, config.solver, backend, &config.oxygen);
+  const SteadyFlowResult flow = solve_steady_flow(net, config.blood, config.solver, backend, &config.oxygen,
+                                                   config.network.flows_from_file);
   const FlowMetrics& m = flow.metrics;
   for (const auto& line : flow.rheology.log) log(line);
   if (!flow.rheology.converged)
@@ -242,6 +243,21 @@ int run_command(const RunArguments& args) {
         .add("o2_extraction_fraction", o.o2_extraction_fraction)
         .add("o2_mass_balance_error", o.mass_balance_error)
         .add("consumption_ratio_periportal_to_pericentral", o.consumption_ratio);
+    if (config.oxygen.tissue_model == "grid") {
+      const auto& g = o.grid;
+      summary.add("po2_tissue_max_mmHg", o.po2_tissue_max)
+          .add("po2_tissue_sd_mmHg", o.po2_tissue_sd)
+          .add("tissue_grid_cells", g.cells())
+          .add("tissue_grid_dims", std::to_string(g.dims[0]) + "x" + std::to_string(g.dims[1]) + "x" +
+                                       std::to_string(g.dims[2]))
+          .add("tissue_grid_spacing_um", g.spacing[0] / units::um)
+          .add("vessel_subsegments", o.subsegments)
+          .add("vessel_subsegments_outside_grid", o.subsegments_outside)
+          .add("o2_coupling_converged", o.coupling_converged)
+          .add("o2_coupling_iterations", o.coupling_iterations)
+          .add("o2_coupling_change_mmHg", o.coupling_change)
+          .add("tissue_cg_iterations", o.tissue_linear_iterations);
+    }
   }
   summary.add("wall_time_s", wall);
   io::JsonObject timings;

@@ -384,13 +384,26 @@ TEST_F(CaseFile, RheologyLawsAndLoopSettingsAreRead) {
 }
 
 TEST_F(CaseFile, PlannedTablesAreRejectedNotIgnored) {
-  const auto lines = errors(head + "[oxygen]\ntissue_model = \"grid\"\n[disease]\nstage = \"F3\"\n"
+  const auto lines = errors(head + "[disease]\nstage = \"F3\"\n"
                                    "[therapy]\n[time]\nend = \"56 d\"\n");
-  ASSERT_EQ(lines.size(), 4u) << ::testing::PrintToString(lines);
-  EXPECT_EQ(lines[0].rfind("case.toml:7:16: oxygen.tissue_model = \"grid\" is not available yet", 0), 0u) << lines[0];
-  EXPECT_EQ(lines[1], "case.toml:8:1: [disease] is not available yet in this version");
-  EXPECT_EQ(lines[2], "case.toml:10:1: [therapy] is not available yet in this version");
-  EXPECT_EQ(lines[3], "case.toml:11:1: [time] is not available yet in this version");
+  ASSERT_EQ(lines.size(), 3u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[0], "case.toml:6:1: [disease] is not available yet in this version");
+  EXPECT_EQ(lines[1], "case.toml:8:1: [therapy] is not available yet in this version");
+  EXPECT_EQ(lines[2], "case.toml:9:1: [time] is not available yet in this version");
+}
+
+TEST_F(CaseFile, GridTissueModelKeysAreRead) {
+  const CaseConfig c = load(head + "[oxygen]\ntissue_model = \"grid\"\ngrid_spacing = \"2.5 um\"\n"
+                                   "grid_padding = \"0.1 mm\"\ngrid_region = \"nodes\"\ncoupling_max_iterations = 7\n");
+  EXPECT_EQ(c.oxygen.tissue_model, "grid");
+  EXPECT_NEAR(c.oxygen.grid_spacing, 2.5e-6, 1e-18);
+  EXPECT_NEAR(c.oxygen.grid_padding, 1e-4, 1e-16);
+  EXPECT_EQ(c.oxygen.grid_region, "nodes");
+  EXPECT_EQ(c.oxygen.coupling_max_iterations, 7);
+  EXPECT_EQ(error(head + "[oxygen]\ngrid_spacing = \"-1 um\"\n").rfind("case.toml:7:16: oxygen.grid_spacing", 0), 0u)
+      << error(head + "[oxygen]\ngrid_spacing = \"-1 um\"\n");
+  // flows_from_file belongs to network files only.
+  EXPECT_NE(error(head + "flows_from_file = true\n").find("network.flows_from_file"), std::string::npos);
 }
 
 TEST_F(CaseFile, OxygenKeysTakeUnitsIncludingConsumptionRates) {

@@ -47,6 +47,10 @@ struct Network {
   std::vector<double> zone;              ///< zonal coordinate zeta in [0,1] (0 portal, 1 central); NaN if unknown
   std::vector<double> tissue_volume;     ///< tissue volume supplied [m^3]; 0 if unknown
   std::vector<double> haematocrit;       ///< discharge Hd from the input file (may be empty)
+  std::vector<double> file_flow;         ///< flow from the input file [m^3/s], + from->to (may be empty)
+  // ---- tissue region -------------------------------------------------------------------------------
+  /// The tissue region the file gives, {x0, y0, z0, x1, y1, z1} [m] (Network.dat's box); empty if none.
+  std::vector<double> tissue_box;
   // ---- boundary ---------------------------------------------------------------------------------
   std::vector<BoundaryCondition> boundaries;
 

@@ -17,7 +17,8 @@
 //   [solver]   method (auto|pcg|direct), tolerance (0 < tol < 1), max_iterations (>= 1),
 //              backend (auto|cpu|cuda)
 //   [output]   vtk (bool)
-//   [oxygen]   tissue_model (none|krogh), inflow_po2, p50, hill_n, binding_capacity, solubility,
+//   [oxygen]   tissue_model (none|krogh|grid), grid_spacing, grid_region, intravascular_resistance,
+//              coupling_tolerance, coupling_max_iterations, inflow_po2, p50, hill_n, binding_capacity, solubility,
 //              consumption_periportal/pericentral, km, hypoxia_threshold
 //   [disease] [therapy] [time]: planned; a case using them is rejected, never ignored.
 //
@@ -220,6 +221,10 @@ const std::vector<Key>& schema() {
       key("network", "radius_is_diameter", Kind::boolean).def("false").only("file")
           .says(".vtp: the radius array holds diameters.")
           .to([](CaseConfig& c, const Value& v) { c.network.radius_is_diameter = v.boolean; }),
+      key("network", "flows_from_file", Kind::boolean).def("false").only("file")
+          .says("Take each segment's flow and haematocrit from the network file (Network.dat's flow and "
+                "Hd columns, as GreensV4 does) instead of solving for them; pressures are then not computed.")
+          .to([](CaseConfig& c, const Value& v) { c.network.flows_from_file = v.boolean; }),
       key("network", "drop_unconnected", Kind::boolean).def("false")
           .says("Drop parts of the network without a pressure boundary (with a warning) instead of "
                 "rejecting the network.")
@@ -294,11 +299,38 @@ const std::vector<Key>& schema() {
           .says("Where the kernels run; the command line's --backend wins.")
           .to([](CaseConfig& c, const Value& v) { c.solver.backend = v.text; }),
 
-      key("oxygen", "tissue_model", Kind::choice).of({"none", "krogh"}).def("\"none\"")
-          .later({"grid"}, "the tissue grid model is planned")
+      key("oxygen", "tissue_model", Kind::choice).of({"none", "krogh", "grid"}).def("\"none\"")
           .says("none = no oxygen; krogh = each segment supplies its own tissue volume, consumption "
-                "Michaelis-Menten at the vessel PO2 (lumped Krogh model).")
+                "Michaelis-Menten at the vessel PO2 (lumped Krogh model); grid = 3-D tissue grid with "
+                "diffusion and Michaelis-Menten consumption, vessels exchanging O2 with it through the "
+                "intravascular resistance, iterated to a coupled fixed point (writes tissue_NNNNNN.vti).")
           .to([](CaseConfig& c, const Value& v) { c.oxygen.tissue_model = v.text; }),
+      quantity_key("oxygen", "grid_spacing", D::length).def("\"5 um\"").in(positive())
+          .says("grid: tissue cell size (the largest spacing <= this that divides the region into whole cells).")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.grid_spacing = v.number; }),
+      quantity_key("oxygen", "grid_padding", D::length).def("\"0 um\"").in(at_least(0))
+          .says("grid: non-consuming tissue added around the region on every side, which O2 diffuses "
+                "into (0 = no-flux walls at the region's faces; ~100 um approximates the free space that "
+                "GreensV4's Green's function assumes). Metrics cover the region only.")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.grid_padding = v.number; }),
+      key("oxygen", "grid_region", Kind::choice).of({"auto", "nodes"}).def("\"auto\"")
+          .says("grid: the tissue region. auto = the network file's tissue box (Network.dat's box "
+                "[0, alx] x [0, aly] x [0, alz]) when it gives one, else the nodes' bounding box; "
+                "nodes = the nodes' bounding box.")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.grid_region = v.text; }),
+      key("oxygen", "intravascular_resistance", Kind::path)
+          .says("grid: table of the intravascular O2 transport resistance K vs diameter in GreensV4's "
+                "IntravascRes.dat format (relative to the case file). Absent: GreensV4's table (Hellums "
+                "et al. 1996), 4-50 um.")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.intravascular_resistance = v.text; }),
+      quantity_key("oxygen", "coupling_tolerance", D::pressure).def("\"1e-4 mmHg\"").in(positive())
+          .says("grid: the vessel-tissue iteration stops when the sub-segments' blood PO2 changes by "
+                "less than this between iterations.")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.coupling_tolerance_mmHg = v.number / units::mmHg; }),
+      key("oxygen", "coupling_max_iterations", Kind::integer).def("200").in(closed(1, 100000))
+          .says("grid: vessel-tissue iterations after which the run fails (exit code 5) unless "
+                "solver.allow_unconverged.")
+          .to([](CaseConfig& c, const Value& v) { c.oxygen.coupling_max_iterations = static_cast<int>(v.integer); }),
       quantity_key("oxygen", "inflow_po2", D::pressure).def("\"65 mmHg\"").in(positive())
           .says("PO2 of inflows without their own (mixed portal/arterial blood, Godoy et al. 2013).")
           .to([](CaseConfig& c, const Value& v) { c.oxygen.inflow_po2_mmHg = v.number / units::mmHg; }),

@@ -5,6 +5,7 @@
 // Laplacian restricted to the unknown nodes: SPD when every component has a pressure boundary
 // (checked by validate()). Parallel segments between the same two nodes are parallel vessels.
 #include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/linear/pcg.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -117,54 +118,16 @@ kernels::LaplacianPattern DeviceNetwork::pattern() const {
 
 namespace {
 
-/// Jacobi-preconditioned conjugate gradients (Hestenes & Stiefel 1952; Saad, Iterative Methods for
-/// Sparse Linear Systems, 2nd ed., Alg. 9.1) on the backend, starting from the x given (warm start).
-/// Stops when the recursively updated residual satisfies ||r||_2 <= tol ||b||_2. Returns the
-/// iterations done, negative when it stopped without converging (limit or breakdown).
+/// Jacobi-preconditioned conjugate gradients (hepaflow/linear/pcg.hpp) on the reduced Laplacian.
 int pcg(const KernelSet& k, const kernels::CsrView& a, const double* b, double* x, double tolerance, int max_iterations,
         double* relative_residual_reached) {
   const std::size_t n = static_cast<std::size_t>(a.rows);
-  DeviceArray<double> r(k, n), z(k, n), p(k, n), q(k, n), inv_diag(k, n);
+  DeviceArray<double> inv_diag(k, n);
   k.inverse_diagonal(a, inv_diag.data());
-  k.spmv(a, x, q.data());
-  k.copy_on_device(r.data(), b, n * sizeof(double));
-  k.axpy(n, -1.0, q.data(), r.data());  // r = b - A x
-  const double b_norm = std::sqrt(k.dot(n, b, b));
-  if (b_norm == 0.0) {
-    k.fill(n, 0.0, x);
-    *relative_residual_reached = 0.0;
-    return 0;
-  }
-  double r_norm = std::sqrt(k.dot(n, r.data(), r.data()));
-  if (r_norm <= tolerance * b_norm) {
-    *relative_residual_reached = r_norm / b_norm;
-    return 0;
-  }
-  k.multiply(n, inv_diag.data(), r.data(), z.data());
-  k.copy_on_device(p.data(), z.data(), n * sizeof(double));
-  double rz = k.dot(n, r.data(), z.data());
-  for (int it = 1; it <= max_iterations; ++it) {
-    k.spmv(a, p.data(), q.data());
-    const double pq = k.dot(n, p.data(), q.data());
-    if (!(pq > 0.0) || !std::isfinite(pq)) {  // breakdown: matrix not SPD or NaN
-      *relative_residual_reached = r_norm / b_norm;
-      return -it;
-    }
-    const double alpha = rz / pq;
-    k.axpy(n, alpha, p.data(), x);
-    k.axpy(n, -alpha, q.data(), r.data());
-    r_norm = std::sqrt(k.dot(n, r.data(), r.data()));
-    if (r_norm <= tolerance * b_norm) {
-      *relative_residual_reached = r_norm / b_norm;
-      return it;
-    }
-    k.multiply(n, inv_diag.data(), r.data(), z.data());
-    const double rz_new = k.dot(n, r.data(), z.data());
-    k.xpby(n, z.data(), rz_new / rz, p.data());
-    rz = rz_new;
-  }
-  *relative_residual_reached = r_norm / b_norm;
-  return -max_iterations;
+  LinearOperator op;
+  op.apply = [&](const double* in, double* out) { k.spmv(a, in, out); };
+  op.precondition = [&](const double* r, double* z) { k.multiply(n, inv_diag.data(), r, z); };
+  return hepaflow::pcg(k, n, op, b, x, tolerance, max_iterations, relative_residual_reached);
 }
 
 /// ||b - A x|| / ||b|| with the residual accumulated in compensated arithmetic; `r` receives b - A x.

@@ -46,6 +46,7 @@ index_t Network::add_segment(std::int64_t id, index_t from, index_t to, double r
   zone.push_back(std::nan(""));
   tissue_volume.push_back(0.0);
   if (!haematocrit.empty()) haematocrit.push_back(std::nan(""));
+  if (!file_flow.empty()) file_flow.push_back(std::nan(""));
   return s;
 }
 
@@ -60,6 +61,7 @@ void Network::fill_defaults() {
   zone.resize(n, std::nan(""));
   tissue_volume.resize(n, 0.0);
   if (!haematocrit.empty()) haematocrit.resize(n, std::nan(""));
+  if (!file_flow.empty()) file_flow.resize(n, std::nan(""));
 }
 
 double Network::euclidean_length(index_t s) const {
@@ -244,6 +246,7 @@ ValidationReport validate(const Network& net, std::size_t max_listed) {
 
 Network subset_segments(const Network& net, const std::vector<char>& keep_segment) {
   Network out;
+  out.tissue_box = net.tissue_box;
   std::vector<index_t> new_index(net.num_nodes(), -1);
   for (std::size_t s = 0; s < net.num_segments(); ++s) {
     if (!keep_segment[s]) continue;
@@ -252,7 +255,7 @@ Network subset_segments(const Network& net, const std::vector<char>& keep_segmen
   }
   for (std::size_t i = 0; i < net.num_nodes(); ++i)
     if (new_index[i] == 0) new_index[i] = out.add_node(net.node_id[i], net.x[i], net.y[i], net.z[i]);
-  const bool has_hd = !net.haematocrit.empty();
+  const bool has_hd = !net.haematocrit.empty(), has_flow = !net.file_flow.empty();
   if (has_hd) out.haematocrit.reserve(net.num_segments());
   for (std::size_t s = 0; s < net.num_segments(); ++s) {
     if (!keep_segment[s]) continue;
@@ -265,6 +268,7 @@ Network subset_segments(const Network& net, const std::vector<char>& keep_segmen
     out.zone.push_back(net.zone[s]);
     out.tissue_volume.push_back(net.tissue_volume[s]);
     if (has_hd) out.haematocrit.push_back(net.haematocrit[s]);
+    if (has_flow) out.file_flow.push_back(net.file_flow[s]);
   }
   for (auto bc : net.boundaries) {
     if (bc.node < 0 || static_cast<std::size_t>(bc.node) >= net.num_nodes() || new_index[bc.node] < 0) continue;

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <sstream>
 
+#include "hepaflow/error.hpp"
 #include "hepaflow/units.hpp"
 
 namespace hepaflow {
@@ -20,6 +23,14 @@ OxygenOptions oxygen_options(const OxygenConfig& c, double default_haematocrit) 
   o.m0_pericentral = kernels::oxygen::consumption_from_molar_rate(c.consumption_pericentral);
   o.hypoxia_threshold_mmHg = c.hypoxia_threshold_mmHg;
   o.tissue_d_alpha = c.tissue_diffusivity * c.tissue_solubility;
+  o.tissue_model = c.tissue_model;
+  o.grid_spacing = c.grid_spacing;
+  o.grid_padding = c.grid_padding;
+  o.grid_from_file_box = c.grid_region == "auto";
+  if (!c.intravascular_resistance.empty())
+    o.intravascular_resistance = read_intravascular_resistance(c.intravascular_resistance);
+  o.coupling_tolerance_mmHg = c.coupling_tolerance_mmHg;
+  o.coupling_max_iterations = c.coupling_max_iterations;
   return o;
 }
 
@@ -55,6 +66,133 @@ KroghTissue krogh_tissue(double wall_po2, double consumption, double radius, dou
   return t;
 }
 
+namespace {
+
+/// The tissue region of the `grid` model: the file's box, else the nodes' bounding box.
+TissueGridGeometry tissue_grid_for(const Network& net, const OxygenOptions& o) {
+  std::array<double, 3> lower, upper;
+  if (o.grid_from_file_box && net.tissue_box.size() == 6) {
+    lower = {net.tissue_box[0], net.tissue_box[1], net.tissue_box[2]};
+    upper = {net.tissue_box[3], net.tissue_box[4], net.tissue_box[5]};
+  } else {
+    lower = {net.x.front(), net.y.front(), net.z.front()};
+    upper = lower;
+    for (std::size_t i = 0; i < net.num_nodes(); ++i) {
+      const double p[3] = {net.x[i], net.y[i], net.z[i]};
+      for (int a = 0; a < 3; ++a) {
+        lower[a] = std::min(lower[a], p[a]);
+        upper[a] = std::max(upper[a], p[a]);
+      }
+    }
+  }
+  return add_padding(make_tissue_grid(lower, upper, o.grid_spacing), o.grid_padding);
+}
+
+/// The coupled fixed point of the `grid` model (MODEL.md §3): given the tissue PO2, sweep the
+/// vessels (sub-segment exchange); given the blood PO2 of every sub-segment, solve the tissue;
+/// repeat until the blood PO2 changes by less than the tolerance. Fills the tissue fields of r.
+void solve_tissue_grid(const KernelSet& k, const Network& net, const std::vector<double>& flow,
+                       const OxygenOptions& o, const std::vector<double>& segment_m0, kernels::OxygenSweepFields& f,
+                       const std::function<void()>& sweep, OxygenResult& r) {
+  const TissueGridGeometry grid = tissue_grid_for(net, o);
+  const double h_min = std::min({grid.spacing[0], grid.spacing[1], grid.spacing[2]});
+  const VesselSources v = build_vessel_sources(net, grid, o.intravascular_resistance, o.tissue_d_alpha, h_min);
+  const std::size_t cells = grid.cells(), subs = v.subsegments();
+  // Zonal M0 of each cell: that of the nearest sub-segment's segment (mean M0 if none).
+  const std::vector<index_t> owner = nearest_subsegment(grid, net, v);
+  std::vector<double> cell_m0(cells, 0.0);
+  for (std::size_t c = 0; c < cells; ++c)
+    if (grid.in_region(c))
+      cell_m0[c] = owner[c] >= 0 ? segment_m0[v.segment[owner[c]]] : 0.5 * (o.m0_periportal + o.m0_pericentral);
+  std::vector<char> exchanges(subs);
+  for (std::size_t i = 0; i < subs; ++i) exchanges[i] = flow[v.segment[i]] != 0.0 && v.w_ptr[i + 1] > v.w_ptr[i];
+  TissueSolverOptions so;
+  so.d_alpha = o.tissue_d_alpha;
+  so.km_mmHg = o.sweep.km_mmHg;
+  TissueDiffusionSolver solver(k, grid, v, cell_m0, exchanges, so);
+
+  DeviceArray<index_t> sub_ptr(k, v.sub_ptr);
+  DeviceArray<double> sub_length(k, v.length), sub_resistance(k, v.resistance);
+  DeviceArray<double> sub_tissue(k, subs), sub_vessel(k, subs), sub_vessel_new(k, subs), sub_flux(k, subs);
+  f.sub_ptr = sub_ptr.data();
+  f.sub_length = sub_length.data();
+  f.sub_resistance = sub_resistance.data();
+  f.sub_tissue_po2 = sub_tissue.data();
+  f.sub_vessel_po2 = sub_vessel_new.data();
+  f.sub_flux = sub_flux.data();
+  // Start: tissue at half the inflow PO2 everywhere.
+  DeviceArray<double> po2(k, cells);
+  k.fill(cells, 0.5 * o.sweep.default_inflow_po2_mmHg, po2.data());
+  r.coupling_converged = false;
+  for (int it = 1; it <= o.coupling_max_iterations; ++it) {
+    solver.tissue_po2_at_subsegments(po2, sub_tissue);
+    k.fill(subs, 0.0, sub_vessel_new.data());  // segments without flow keep 0 (no exchange)
+    sweep();
+    if (it == 1) {
+      k.copy_on_device(sub_vessel.data(), sub_vessel_new.data(), subs * sizeof(double));
+      r.coupling_change = std::nan("");
+    } else {
+      r.coupling_change = k.max_abs_difference(subs, sub_vessel.data(), sub_vessel_new.data());
+      k.lerp(subs, o.coupling_relaxation, sub_vessel_new.data(), sub_vessel.data());
+    }
+    const TissueSolveReport t = solver.solve(sub_vessel, po2);
+    r.tissue_linear_iterations += t.linear_iterations;
+    r.coupling_iterations = it;
+    if (!std::isfinite(r.coupling_change) && it > 1)
+      throw ConvergenceError("vessel-tissue O2 iteration produced NaN/Inf");
+    if (it > 1 && r.coupling_change <= o.coupling_tolerance_mmHg) {
+      r.coupling_converged = true;
+      break;
+    }
+  }
+  if (!r.coupling_converged && !o.allow_unconverged) {
+    std::ostringstream msg;
+    msg << "vessel-tissue O2 iteration did not converge: blood PO2 still changes by " << r.coupling_change
+        << " mmHg after " << r.coupling_iterations << " iterations (tolerance " << o.coupling_tolerance_mmHg
+        << " mmHg; raise oxygen.coupling_max_iterations or loosen oxygen.coupling_tolerance)";
+    throw ConvergenceError(msg.str());
+  }
+  // Final sweep against the final tissue field, so the vessel output matches it.
+  solver.tissue_po2_at_subsegments(po2, sub_tissue);
+  k.fill(subs, 0.0, sub_vessel_new.data());
+  sweep();
+  f.sub_ptr = nullptr;
+  DeviceArray<double> consumption;
+  solver.consumption(po2, consumption);
+  r.grid = grid;
+  r.tissue_po2 = po2.download();
+  r.tissue_consumption = consumption.download();
+  r.subsegments = subs;
+  r.subsegments_outside = v.outside;
+}
+
+/// Tissue metrics of the `grid` model over the cells of the tissue region (all of equal volume).
+void grid_tissue_metrics(const OxygenOptions& o, OxygenResult& r) {
+  if (r.tissue_po2.empty()) return;
+  double sum = 0, sum2 = 0, consumed = 0, hypoxic = 0;
+  std::vector<double> sorted;
+  for (std::size_t c = 0; c < r.tissue_po2.size(); ++c) {
+    consumed += r.tissue_consumption[c];  // 0 outside the region
+    if (!r.grid.in_region(c)) continue;
+    const double p = r.tissue_po2[c];
+    sum += p;
+    sum2 += p * p;
+    hypoxic += p < o.hypoxia_threshold_mmHg;
+    sorted.push_back(p);
+  }
+  const double n = static_cast<double>(sorted.size());
+  std::sort(sorted.begin(), sorted.end());
+  r.po2_tissue_mean = sum / n;
+  r.po2_tissue_sd = std::sqrt(std::max(0.0, sum2 / n - r.po2_tissue_mean * r.po2_tissue_mean));
+  r.po2_tissue_min = sorted.front();
+  r.po2_tissue_max = sorted.back();
+  r.po2_tissue_p10 = sorted[sorted.size() / 10];
+  r.hypoxic_fraction = hypoxic / n;
+  r.o2_consumed = consumed * r.grid.cell_volume();
+}
+
+}  // namespace
+
 OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, const FlowFields& fields,
                           const DeviceArray<double>& haematocrit, const OxygenOptions& o) {
   const KernelSet& k = device_net.kernels();
@@ -69,8 +207,6 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
   const FlowGraph graph(k, net, flow, o.default_haematocrit, o.sweep.default_inflow_po2_mmHg);
   DeviceArray<double> tissue(k, net.tissue_volume), consumption(k, m0);
   DeviceArray<double> po2_in(k, m), po2_out(k, m), po2_mean(k, m), flux(k, m), node_po2(k, n);
-  for (auto* a : {&po2_in, &po2_out, &po2_mean, &flux}) k.fill(m, std::nan(""), a->data());
-  k.fill(n, std::nan(""), node_po2.data());
   kernels::OxygenSweepFields f;
   f.flow = fields.flow.data();
   f.haematocrit = haematocrit.data();
@@ -84,9 +220,18 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
   f.node_po2 = node_po2.data();
   const auto g = graph.view();
   const auto& levels = graph.level_offsets();
-  for (std::size_t l = 0; l + 1 < levels.size(); ++l) k.oxygen_level(g, levels[l], levels[l + 1], o.sweep, f);
+  const auto sweep = [&] {
+    for (auto* a : {&po2_in, &po2_out, &po2_mean, &flux}) k.fill(m, std::nan(""), a->data());
+    k.fill(n, std::nan(""), node_po2.data());
+    for (std::size_t l = 0; l + 1 < levels.size(); ++l) k.oxygen_level(g, levels[l], levels[l + 1], o.sweep, f);
+  };
 
   OxygenResult r;
+  if (o.tissue_model == "grid") {
+    solve_tissue_grid(k, net, flow, o, m0, f, sweep, r);
+  } else {
+    sweep();
+  }
   r.po2_in = po2_in.download();
   r.po2_out = po2_out.download();
   r.po2_mean = po2_mean.download();
@@ -143,7 +288,7 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
     r.po2_vessel_min = std::min(r.po2_vessel_min, r.po2_out[s]);
     r.o2_consumed += r.o2_flux_to_tissue[s];
     const double V = net.tissue_volume[s];
-    if (V > 0) {
+    if (V > 0 && o.tissue_model != "grid") {
       const double consumption = kernels::oxygen::michaelis_menten(r.po2_mean[s], m0[s], o.sweep.km_mmHg);
       const KroghTissue t = krogh_tissue(r.po2_mean[s], consumption, net.radius[s], L, V, o.tissue_d_alpha,
                                          o.hypoxia_threshold_mmHg);
@@ -170,7 +315,9 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
   r.po2_midzonal = zone_mean(1);
   r.po2_pericentral = zone_mean(2);
   r.hypoxic_fraction = tissue_total > 0 ? tissue_hypoxic / tissue_total : 0.0;
-  if (tissue_total > 0) {
+  if (o.tissue_model == "grid") {
+    grid_tissue_metrics(o, r);
+  } else if (tissue_total > 0) {
     r.po2_tissue_mean = tissue_po2_sum / tissue_total;
     std::sort(tissue_means.begin(), tissue_means.end());
     r.po2_tissue_p10 = tissue_means[tissue_means.size() / 10];

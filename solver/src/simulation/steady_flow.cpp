@@ -1,5 +1,6 @@
 #include "hepaflow/simulation/steady_flow.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -96,7 +97,7 @@ RheologyOptions rheology_options(const BloodConfig& blood, const SolverConfig& s
 }
 
 SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood, const SolverConfig& solver,
-                                   const KernelSet& k, const OxygenConfig* oxygen) {
+                                   const KernelSet& k, const OxygenConfig* oxygen, bool flows_from_file) {
   using clock = std::chrono::steady_clock;
   const RheologyOptions options = rheology_options(blood, solver);
   SteadyFlowResult r;
@@ -112,12 +113,39 @@ SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood,
   DeviceArray<double> haematocrit(k, initial_hd);
   r.seconds_upload = std::chrono::duration<double>(clock::now() - t0).count();
 
-  r.rheology = solve_coupled_flow(device_net, net, linear_solver_options(solver), options, fields, haematocrit);
+  if (flows_from_file) {
+    // The file's flows (GreensV4 convention: flows are data, not solved for).
+    const std::size_t m = net.num_segments();
+    const bool complete = net.file_flow.size() == m && net.haematocrit.size() == m &&
+                          std::all_of(net.file_flow.begin(), net.file_flow.end(), [](double q) { return std::isfinite(q); }) &&
+                          std::all_of(net.haematocrit.begin(), net.haematocrit.end(), [](double h) { return std::isfinite(h); });
+    if (!complete)
+      throw InputError("network.flows_from_file = true, but the network file gives no flow and haematocrit for "
+                       "every segment (only Network.dat's flow and Hd columns are read)");
+    fields.flow = DeviceArray<double>(k, net.file_flow);
+    haematocrit.upload(net.haematocrit);
+    fields.viscosity = DeviceArray<double>(k, m);
+    k.apparent_viscosity(m, options.viscosity, device_net.radius.data(), haematocrit.data(), fields.viscosity.data());
+    fields.velocity = DeviceArray<double>(k, m);
+    fields.wall_shear_stress = DeviceArray<double>(k, m);
+    k.velocity_and_shear(m, fields.flow.data(), device_net.radius.data(), fields.viscosity.data(),
+                         fields.velocity.data(), fields.wall_shear_stress.data());
+    fields.node_pressure = DeviceArray<double>(k, net.num_nodes());
+    k.fill(net.num_nodes(), std::nan(""), fields.node_pressure.data());
+    r.rheology.last_solve.method = "flows_from_file";
+    const double q_max = std::abs(*std::max_element(net.file_flow.begin(), net.file_flow.end(),
+                                                    [](double a, double b) { return std::abs(a) < std::abs(b); }));
+    for (double q : net.file_flow) r.rheology.zero_flow_segments += std::abs(q) <= 1e-13 * q_max;
+  } else {
+    r.rheology = solve_coupled_flow(device_net, net, linear_solver_options(solver), options, fields, haematocrit);
+  }
   r.solve = r.rheology.last_solve;
   r.metrics = flow_metrics(device_net, fields);
   if (oxygen && oxygen->tissue_model != "none") {
     const auto t_o2 = clock::now();
-    r.oxygen = solve_oxygen(device_net, net, fields, haematocrit, oxygen_options(*oxygen, blood.haematocrit));
+    OxygenOptions o2 = oxygen_options(*oxygen, blood.haematocrit);
+    o2.allow_unconverged = solver.allow_unconverged;
+    r.oxygen = solve_oxygen(device_net, net, fields, haematocrit, o2);
     r.has_oxygen = true;
     r.seconds_oxygen = std::chrono::duration<double>(clock::now() - t_o2).count();
   }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "hepaflow/kernels/oxygen.hpp"
+#include "hepaflow/kernels/tissue_exchange.hpp"
 
 namespace hepaflow::kernels {
 
@@ -66,6 +67,27 @@ struct OxygenSweepFields {
   double* po2_mean = nullptr;
   double* o2_flux_to_tissue = nullptr;      ///< |Q| (C_in - C_out)
   double* node_po2 = nullptr;               ///< per node
+  // ---- `grid` tissue model only (sub_ptr == nullptr: the lumped `krogh` model above) ----------
+  // Each segment s is cut into sub-segments sub_ptr[s] .. sub_ptr[s+1]-1, ordered from its
+  // segment_from node to its segment_to node. Along each, the blood exchanges O2 with the tissue
+  // field through a resistance per length (oxygen::exchange_subsegment); tissue_volume and
+  // max_consumption are then unused (the consumption lives in the tissue grid).
+  const index_t* sub_ptr = nullptr;         ///< segments+1
+  const double* sub_length = nullptr;       ///< [m]
+  const double* sub_resistance = nullptr;   ///< blood -> tissue field, per length [mmHg s m^-2]
+  const double* sub_tissue_po2 = nullptr;   ///< tissue PO2 seen by the sub-segment [mmHg]
+  double* sub_vessel_po2 = nullptr;         ///< out: length-mean blood PO2 [mmHg]
+  double* sub_flux = nullptr;               ///< out: O2 from blood to tissue [m^3 O2 (STP)/s]
+};
+
+/// A cell-centred Cartesian tissue grid (MODEL.md §3 `grid`): cell (i, j, k) has linear index
+/// i + nx (j + ny k). The diffusion operator in conservation form is
+///   (A x)_c = sum over the c's faces of g_axis (x_c - x_neighbour) + absorption_c x_c,
+/// with zero flux through the outer faces (Neumann), g_axis = D alpha * face area / spacing.
+struct GridView {
+  index_t nx = 0, ny = 0, nz = 0;
+  double gx = 0, gy = 0, gz = 0;  ///< face conductances [m^3 O2 (STP) s^-1 mmHg^-1]
+  index_t cells() const { return nx * ny * nz; }
 };
 
 struct OxygenSweepParameters {
@@ -150,6 +172,26 @@ struct KernelSet {
   /// red-cell flux gives the node PO2; each outflow segment is integrated from it (MODEL.md §3).
   void (*oxygen_level)(const FlowGraphView& g, index_t begin, index_t end, const OxygenSweepParameters& p,
                        const OxygenSweepFields& f);
+  // ---- tissue grid (MODEL.md §3 `grid`) ---------------------------------------------------------
+  /// y = A x for the grid operator of GridView (7-point, Neumann) with per-cell absorption.
+  void (*grid_apply)(const GridView& g, const double* absorption, const double* x, double* y);
+  /// inv_diag = 1 / the diagonal of that operator (Jacobi smoothing).
+  void (*grid_inverse_diagonal)(const GridView& g, const double* absorption, double* inv_diag);
+  /// coarse_c = sum of fine values over the (up to 8) fine cells of coarse cell c (fine cell
+  /// (i,j,k) lies in coarse cell (i/2, j/2, k/2)).
+  void (*grid_restrict)(const GridView& fine, const GridView& coarse, const double* fine_values,
+                        double* coarse_values);
+  /// fine_c += coarse value of the coarse cell holding c (piecewise-constant prolongation).
+  void (*grid_prolong_add)(const GridView& fine, const GridView& coarse, const double* coarse_values,
+                           double* fine_values);
+  /// Newton linearisation of the cell's Michaelis-Menten consumption V M(P) about P0 (MODEL.md §3):
+  /// absorption = V M'(P0), source = V (M(P0) - M'(P0) P0), so V M(P) ~ absorption P + source.
+  void (*michaelis_menten_linearise)(std::size_t cells, double cell_volume, const double* m0, double km_mmHg,
+                                     const double* po2, double* absorption, double* source);
+  /// consumption = M(P) = M0 P / (P + Km) per cell [m^3 O2 m^-3 s^-1].
+  void (*michaelis_menten_field)(std::size_t cells, const double* m0, double km_mmHg, const double* po2,
+                                 double* consumption);
+
   /// y = y + t (x - y)
   void (*lerp)(std::size_t n, double t, const double* x, double* y);
   /// max |x_i - y_i|

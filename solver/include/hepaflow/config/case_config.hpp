@@ -27,6 +27,7 @@ struct NetworkConfig {
   std::string radius_array;       ///< .vtp: name of the radius point/cell array ("" = auto-detect)
   bool radius_is_diameter = false;///< .vtp: the array holds diameters
   std::optional<GeneratorSpec> generator;
+  bool flows_from_file = false;   ///< use the file's segment flows and Hd instead of solving (GreensV4 style)
   bool drop_unconnected = false;  ///< drop components without a pressure boundary (warning) instead of erroring
 };
 
@@ -62,7 +63,13 @@ struct SolverConfig {
 
 /// [oxygen]: convective O2 transport along the flow with tissue consumption (MODEL.md §3).
 struct OxygenConfig {
-  std::string tissue_model = "none";        ///< "none" | "krogh"
+  std::string tissue_model = "none";        ///< "none" | "krogh" | "grid"
+  double grid_spacing = 5e-6;               ///< grid: cell size [m]
+  double grid_padding = 0.0;                ///< grid: non-consuming tissue around the region [m]
+  std::string grid_region = "auto";         ///< grid: "auto" (file's box, else nodes) | "nodes"
+  std::string intravascular_resistance;     ///< grid: IntravascRes.dat-format table ("" = GreensV4's)
+  double coupling_tolerance_mmHg = 1e-4;    ///< grid: max change of sub-segment blood PO2
+  int coupling_max_iterations = 200;        ///< grid
   double inflow_po2_mmHg = 65.0;            ///< inflows without their own PO2 (Godoy 2013)
   double p50_mmHg = 26.8;                   ///< Hill P50 (Severinghaus 1979, human)
   double hill_n = 2.7;                      ///< Hill exponent (Lykkeboe & Johansen 1978)

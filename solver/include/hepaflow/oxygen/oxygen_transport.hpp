@@ -7,6 +7,7 @@
 
 #include "hepaflow/config/case_config.hpp"
 #include "hepaflow/flow/rheology.hpp"
+#include "hepaflow/oxygen/tissue_grid.hpp"
 
 namespace hepaflow {
 
@@ -16,9 +17,20 @@ struct OxygenOptions {
   double m0_pericentral = 0;     ///< at zone 1 (zone NaN: the mean of the two)
   double hypoxia_threshold_mmHg = 10;
   double default_haematocrit = 0.45;  ///< inflows without their own Hd
-  double tissue_d_alpha = 6.2e-14;    ///< D alpha of tissue [m^2 s^-1 mmHg^-1] (Krogh-Erlich profile)
+  double tissue_d_alpha = 6.2e-14;    ///< D alpha of tissue [m^2 s^-1 mmHg^-1] (Krogh-Erlich profile, grid)
+  std::string tissue_model = "krogh"; ///< "krogh" | "grid"
+  // grid only
+  double grid_spacing = 5e-6;         ///< [m]
+  double grid_padding = 0.0;          ///< non-consuming tissue around the region [m]
+  bool grid_from_file_box = true;     ///< use Network::tissue_box when the file gave one
+  IntravascularResistance intravascular_resistance = default_intravascular_resistance();
+  double coupling_tolerance_mmHg = 1e-4;
+  int coupling_max_iterations = 200;
+  double coupling_relaxation = 1.0;   ///< under-relaxation of the blood PO2 between iterations
+  bool allow_unconverged = false;     ///< report instead of throwing when the coupling does not converge
 };
-/// From the case's [oxygen] table (mol m^-3 s^-1 -> ml O2/ml/s with 22.4 l/mol at STP).
+/// From the case's [oxygen] table (mol m^-3 s^-1 -> ml O2/ml/s with 22.4 l/mol at STP); reads the
+/// intravascular resistance table when the case names one.
 OxygenOptions oxygen_options(const OxygenConfig& config, double default_haematocrit);
 
 struct OxygenResult {
@@ -41,6 +53,17 @@ struct OxygenResult {
   double mass_balance_error = 0;      ///< |delivered - consumed - outflow| / delivered
   double venous_so2 = 0;              ///< flow-weighted saturation leaving the network
   double consumption_ratio = 0;       ///< consumption per tissue volume, periportal : pericentral
+  // grid only
+  double po2_tissue_max = 0, po2_tissue_sd = 0;  ///< over the grid cells [mmHg]
+  TissueGridGeometry grid;
+  std::vector<double> tissue_po2;          ///< per cell [mmHg]
+  std::vector<double> tissue_consumption;  ///< per cell [m^3 O2 m^-3 s^-1]
+  int coupling_iterations = 0;             ///< vessel-tissue iterations
+  double coupling_change = 0;              ///< last max change of sub-segment blood PO2 [mmHg]
+  bool coupling_converged = true;
+  int tissue_linear_iterations = 0;        ///< CG iterations over all tissue solves
+  std::size_t subsegments = 0;
+  std::size_t subsegments_outside = 0;     ///< sub-segments outside the tissue region (no exchange)
 };
 
 /// Tissue around one segment (Krogh cylinder of the segment's tissue volume; Krogh-Erlich profile
@@ -52,7 +75,9 @@ struct KroghTissue {
 KroghTissue krogh_tissue(double wall_po2, double consumption, double radius, double length, double tissue_volume,
                          double d_alpha, double threshold);
 
-/// One oxygen sweep over a flow solution.
+/// Oxygen transport over a flow solution: one sweep with the lumped `krogh` tissue, or the coupled
+/// vessel-tissue fixed point of the `grid` model (ConvergenceError, exit code 5, when it does not
+/// converge and allow_unconverged is false).
 OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, const FlowFields& fields,
                           const DeviceArray<double>& haematocrit, const OxygenOptions& options);
 

@@ -45,8 +45,11 @@ LinearSolverOptions linear_solver_options(const SolverConfig& solver);
 RheologyOptions rheology_options(const BloodConfig& blood, const SolverConfig& solver);
 
 /// Solve the steady flow of `net` on backend `k` with the case's blood and solver settings, then (when
-/// `oxygen` is given and its tissue model is not "none") the oxygen transport.
+/// `oxygen` is given and its tissue model is not "none") the oxygen transport. With
+/// `flows_from_file` the flows and haematocrits are net.file_flow and net.haematocrit (InputError when
+/// the file gave none), velocities and shear follow from them, and pressures are NaN.
 SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood, const SolverConfig& solver,
-                                   const KernelSet& k, const OxygenConfig* oxygen = nullptr);
+                                   const KernelSet& k, const OxygenConfig* oxygen = nullptr,
+                                   bool flows_from_file = false);
 
 }  // namespace hepaflow

@@ -1,0 +1,27 @@
+#pragma once
+// Preconditioned conjugate gradients on a backend for any symmetric positive definite operator
+// (the flow's reduced Laplacian with Jacobi, the tissue grid with a multigrid V-cycle).
+#include <cstddef>
+#include <functional>
+
+#include "hepaflow/kernels/kernels.hpp"
+
+namespace hepaflow {
+
+using KernelSet = kernels::KernelSet;
+
+/// y = A x and z = M^-1 r on backend arrays of length n. Both must be symmetric positive definite.
+struct LinearOperator {
+  std::function<void(const double* x, double* y)> apply;
+  std::function<void(const double* r, double* z)> precondition;
+};
+
+/// PCG (Hestenes & Stiefel 1952; Saad, Iterative Methods for Sparse Linear Systems, 2nd ed.,
+/// Alg. 9.1) starting from the x given (warm start). Stops when the recursively updated residual
+/// satisfies ||r||_2 <= tolerance ||b||_2. Returns the iterations done, negative when it stopped
+/// without converging (iteration limit, or breakdown: p^T A p <= 0 or NaN); *relative_residual_reached
+/// receives the last ||r|| / ||b||.
+int pcg(const KernelSet& k, std::size_t n, const LinearOperator& a, const double* b, double* x, double tolerance,
+        int max_iterations, double* relative_residual_reached);
+
+}  // namespace hepaflow

@@ -1,0 +1,53 @@
+#include "hepaflow/linear/pcg.hpp"
+
+#include <cmath>
+
+#include "hepaflow/device_array.hpp"
+
+namespace hepaflow {
+
+int pcg(const KernelSet& k, std::size_t n, const LinearOperator& a, const double* b, double* x, double tolerance,
+        int max_iterations, double* relative_residual_reached) {
+  DeviceArray<double> r(k, n), z(k, n), p(k, n), q(k, n);
+  a.apply(x, q.data());
+  k.copy_on_device(r.data(), b, n * sizeof(double));
+  k.axpy(n, -1.0, q.data(), r.data());  // r = b - A x
+  const double b_norm = std::sqrt(k.dot(n, b, b));
+  if (b_norm == 0.0) {
+    k.fill(n, 0.0, x);
+    *relative_residual_reached = 0.0;
+    return 0;
+  }
+  double r_norm = std::sqrt(k.dot(n, r.data(), r.data()));
+  if (r_norm <= tolerance * b_norm) {
+    *relative_residual_reached = r_norm / b_norm;
+    return 0;
+  }
+  a.precondition(r.data(), z.data());
+  k.copy_on_device(p.data(), z.data(), n * sizeof(double));
+  double rz = k.dot(n, r.data(), z.data());
+  for (int it = 1; it <= max_iterations; ++it) {
+    a.apply(p.data(), q.data());
+    const double pq = k.dot(n, p.data(), q.data());
+    if (!(pq > 0.0) || !std::isfinite(pq)) {  // breakdown: operator not SPD, or NaN
+      *relative_residual_reached = r_norm / b_norm;
+      return -it;
+    }
+    const double alpha = rz / pq;
+    k.axpy(n, alpha, p.data(), x);
+    k.axpy(n, -alpha, q.data(), r.data());
+    r_norm = std::sqrt(k.dot(n, r.data(), r.data()));
+    if (r_norm <= tolerance * b_norm) {
+      *relative_residual_reached = r_norm / b_norm;
+      return it;
+    }
+    a.precondition(r.data(), z.data());
+    const double rz_new = k.dot(n, r.data(), z.data());
+    k.xpby(n, z.data(), rz_new / rz, p.data());
+    rz = rz_new;
+  }
+  *relative_residual_reached = r_norm / b_norm;
+  return -max_iterations;
+}
+
+}  // namespace hepaflow
