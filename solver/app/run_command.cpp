@@ -195,6 +195,29 @@ int run_command(const RunArguments& args) {
       io::write_network_vtp(dir + "network_000000.vtp", net, fields);
       io::write_pvd(dir + "network.pvd", {{0.0, "network_000000.vtp"}});
       written.insert(written.end(), {"network_000000.vtp", "network.pvd"});
+      if (flow.has_oxygen && !flow.oxygen.tissue_po2.empty()) {
+        // The `grid` tissue: PO2, consumption and hypoxia per cell (padding cells: consumption 0,
+        // in_region 0).
+        const OxygenResult& o = flow.oxygen;
+        io::ImageGridOutput image;
+        for (int a = 0; a < 3; ++a) {
+          image.origin_um[a] = o.grid.lower[a] / units::um;
+          image.spacing_um[a] = o.grid.spacing[a] / units::um;
+          image.dims[a] = o.grid.dims[a];
+        }
+        const std::size_t cells = o.grid.cells();
+        io::NamedArray hypoxic{"hypoxic", std::vector<double>(cells)}, region{"in_region", std::vector<double>(cells)},
+            consumption{"consumption_ml_per_ml_per_min", o.tissue_consumption};
+        for (std::size_t c = 0; c < cells; ++c) {
+          region.values[c] = o.grid.in_region(c);
+          hypoxic.values[c] = region.values[c] && o.tissue_po2[c] < config.oxygen.hypoxia_threshold_mmHg;
+        }
+        for (double& x : consumption.values) x *= 60.0;  // ml O2 (STP) per ml tissue per min
+        image.cell_data = {{"po2_mmHg", o.tissue_po2}, consumption, hypoxic, region};
+        io::write_image_vti(dir + "tissue_000000.vti", image);
+        io::write_pvd(dir + "tissue.pvd", {{0.0, "tissue_000000.vti"}});
+        written.insert(written.end(), {"tissue_000000.vti", "tissue.pvd"});
+      }
     }
   }
   const double t_write_vtk = seconds_since(t);

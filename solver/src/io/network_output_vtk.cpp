@@ -3,6 +3,7 @@
 #include <vtkCellArray.h>
 #include <vtkCellData.h>
 #include <vtkDoubleArray.h>
+#include <vtkImageData.h>
 #include <vtkIdTypeArray.h>
 #include <vtkNew.h>
 #include <vtkPointData.h>
@@ -10,6 +11,7 @@
 #include <vtkPolyData.h>
 #include <vtkTypeInt64Array.h>
 #include <vtkUnsignedCharArray.h>
+#include <vtkXMLImageDataWriter.h>
 #include <vtkXMLPolyDataWriter.h>
 
 #include <cstdio>
@@ -92,6 +94,30 @@ void write_network_vtp(const std::string& path, const Network& net, const Networ
   vtkNew<vtkXMLPolyDataWriter> writer;
   writer->SetFileName(tmp.c_str());
   writer->SetInputData(poly);
+  writer->SetDataModeToAppended();
+  writer->SetCompressorTypeToZLib();
+  if (writer->Write() != 1) {
+    std::remove(tmp.c_str());
+    throw IoError("cannot write " + path + " (VTK writer failed; disk full or no permission?)");
+  }
+  commit_temporary(tmp, path);
+}
+
+void write_image_vti(const std::string& path, const ImageGridOutput& grid) {
+  const std::size_t cells = std::size_t(grid.dims[0]) * grid.dims[1] * grid.dims[2];
+  for (const auto& a : grid.cell_data)
+    if (a.values.size() != cells)
+      throw Error(ExitCode::runtime_error, "internal: grid array '" + a.name + "' has the wrong length");
+  vtkNew<vtkImageData> image;
+  image->SetDimensions(grid.dims[0] + 1, grid.dims[1] + 1, grid.dims[2] + 1);  // points bound the cells
+  image->SetOrigin(grid.origin_um[0], grid.origin_um[1], grid.origin_um[2]);
+  image->SetSpacing(grid.spacing_um[0], grid.spacing_um[1], grid.spacing_um[2]);
+  for (const auto& a : grid.cell_data) add_array(image->GetCellData(), a);
+  if (!grid.cell_data.empty()) image->GetCellData()->SetActiveScalars(grid.cell_data.front().name.c_str());
+  const std::string tmp = temporary_path_for(path);
+  vtkNew<vtkXMLImageDataWriter> writer;
+  writer->SetFileName(tmp.c_str());
+  writer->SetInputData(image);
   writer->SetDataModeToAppended();
   writer->SetCompressorTypeToZLib();
   if (writer->Write() != 1) {

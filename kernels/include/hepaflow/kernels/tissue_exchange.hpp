@@ -19,8 +19,9 @@ struct ExchangeResult {
 };
 
 /// Substeps per relaxation length: the blood PO2 relaxes to P_t over lambda = R' |Q| dC/dP; RK4
-/// steps of at most lambda / kExchangeStepsPerRelaxation keep it accurate (error ~ (h/lambda)^4).
-inline constexpr int kExchangeStepsPerRelaxation = 4;
+/// steps of at most lambda / kExchangeStepsPerRelaxation keep it accurate (error ~ (h/lambda)^4:
+/// < 1e-6 of the PO2 drop over one relaxation length, tests/verification/tissue_grid_test.cpp).
+inline constexpr int kExchangeStepsPerRelaxation = 8;
 /// Sub-segments longer than this many relaxation lengths are in equilibrium with the tissue: the
 /// outflow PO2 is P_t + (P_in - P_t) exp(-l/lambda) (linearised content), below 1e-7 of the drop.
 inline constexpr double kExchangeEquilibriumLengths = 16.0;

@@ -29,6 +29,17 @@ bool vtk_output_available();
 /// Error when built without VTK.
 void write_network_vtp(const std::string& path, const Network& net, const NetworkFields& fields);
 
+/// A cell-centred 3-D grid written as VTK ImageData (.vti): dims cells of `spacing` from `origin`,
+/// the arrays as cell data (one value per cell, x fastest). Lengths in um like the .vtp files.
+struct ImageGridOutput {
+  double origin_um[3] = {0, 0, 0};
+  double spacing_um[3] = {1, 1, 1};
+  int dims[3] = {0, 0, 0};
+  std::vector<NamedArray> cell_data;
+};
+/// Write the grid as a .vti (atomically). IoError on failure; unavailable without VTK.
+void write_image_vti(const std::string& path, const ImageGridOutput& grid);
+
 struct PvdEntry {
   double time;        ///< simulated time (days for remodelling runs, 0 for steady runs)
   std::string file;   ///< path relative to the .pvd
