@@ -504,14 +504,14 @@ struct MichaelisMentenLineariseOp {
   double* absorption;
   double* source;
   HF_HOST_DEVICE void operator()(index_t c) const {
-    // M = M0 P/(P+Km), M' = M0 Km/(P+Km)^2 for P > 0; M = M' = 0 for P <= 0 (oxygen.hpp).
-    const double p0 = po2[c];
-    double m = 0.0, dm = 0.0;
-    if (p0 > 0.0) {
-      const double denom = p0 + km;
-      m = m0[c] * p0 / denom;
-      dm = m0[c] * km / (denom * denom);
-    }
+    // M = M0 P/(P+Km), M' = M0 Km/(P+Km)^2 for P > 0; M = 0 for P <= 0 (oxygen.hpp). Linearised
+    // about max(P0, 0) with the right-hand derivative there (M0/Km at 0): an iterate that overshot
+    // below zero then sees the full sink slope instead of none, which keeps Newton from oscillating
+    // between "no consumption" and "consumption at saturation" when Km is small (Km = 1 mmHg liver).
+    const double p0 = po2[c] > 0.0 ? po2[c] : 0.0;
+    const double denom = p0 + km;
+    const double m = denom > 0.0 ? m0[c] * p0 / denom : 0.0;
+    const double dm = denom > 0.0 ? m0[c] * km / (denom * denom) : 0.0;
     absorption[c] = cell_volume * dm;
     source[c] = cell_volume * (m - dm * p0);
   }
