@@ -11,6 +11,9 @@
 // Peak: a triad-like kernel (y = x + b y, 24 bytes per element) on 2^25 doubles, same backend, same run.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
@@ -22,6 +25,7 @@
 #include "hepaflow/flow/flow_solver.hpp"
 #include "hepaflow/meshes/generators.hpp"
 #include "hepaflow/meshes/network_io.hpp"
+#include "hepaflow/oxygen/oxygen_transport.hpp"
 #include "hepaflow/simulation/steady_flow.hpp"
 #include "hepaflow/version.hpp"
 
@@ -91,6 +95,64 @@ Network lobule_block_near(double target, std::string* description) {
   return meshes::generate_lobule_block(p, bx, by);
 }
 
+
+/// CPU time of the calling thread [s] (the host re-run below is single-threaded; wall time would
+/// count the time other processes hold the core).
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+/// The segment integrations of a finished `krogh` sweep again, on the host, one thread, from the
+/// sweep's own inflow PO2s: the integrator's cost without the level launches and the flow-graph
+/// build, and the distribution of its substeps (the sweep does not keep them).
+struct SegmentIntegrationStats {
+  std::size_t segments = 0;   ///< with flow
+  double cpu_s = 0;           ///< thread CPU time of all integrations
+  double substeps_mean = 0;
+  int substeps_p50 = 0, substeps_p99 = 0, substeps_max = 0;
+  std::size_t at_max = 0;     ///< segments that reached max_substeps
+};
+SegmentIntegrationStats rerun_segment_integrations(const Network& net, const SteadyFlowResult& r,
+                                                   const OxygenOptions& o) {
+  SegmentIntegrationStats st;
+  std::vector<int> substeps;
+  substeps.reserve(net.num_segments());
+  double po2_check = 0;
+  const double t0 = thread_cpu_seconds();
+  for (std::size_t s = 0; s < net.num_segments(); ++s) {
+    const double q = std::fabs(r.flow[s]);
+    if (!(q > 0.0) || !std::isfinite(r.oxygen.po2_in[s])) continue;
+    const double zone = std::isfinite(net.zone[s]) ? net.zone[s] : 0.5;
+    const double m0 = o.m0_periportal + (o.m0_pericentral - o.m0_periportal) * zone;
+    const kernels::oxygen::SegmentOxygenResult x = kernels::oxygen::integrate_segment(
+        r.oxygen.po2_in[s], q, r.haematocrit[s], net.length[s], net.tissue_volume[s], m0, o.sweep.km_mmHg,
+        o.sweep.blood, o.sweep.rel_tolerance, o.sweep.max_substeps);
+    po2_check += x.po2_out_mmHg;
+    if (std::getenv("HF_O2_DUMP")) {  // TEMP-DUMP
+      static std::FILE* dump = std::fopen(std::getenv("HF_O2_DUMP"), "wb");
+      const double rec[6] = {r.oxygen.po2_in[s], q, r.haematocrit[s], net.tissue_volume[s], m0, net.length[s]};
+      std::fwrite(rec, sizeof rec, 1, dump);
+    }
+    substeps.push_back(x.substeps);
+  }
+  st.cpu_s = thread_cpu_seconds() - t0;
+  st.segments = substeps.size();
+  if (substeps.empty() || !std::isfinite(po2_check)) return st;
+  double sum = 0;
+  for (int n : substeps) {
+    sum += n;
+    st.at_max += n >= o.sweep.max_substeps;
+  }
+  st.substeps_mean = sum / static_cast<double>(substeps.size());
+  std::sort(substeps.begin(), substeps.end());
+  st.substeps_p50 = substeps[substeps.size() / 2];
+  st.substeps_p99 = substeps[std::min(substeps.size() - 1, substeps.size() * 99 / 100)];
+  st.substeps_max = substeps.back();
+  return st;
+}
+
 }  // namespace
 
 /// Append a results table with the command, version, backend (and device) that produced it.
@@ -142,8 +204,56 @@ int bench_coupled(const BenchArguments& args, const KernelSet& k) {
   return 0;
 }
 
+/// `--oxygen krogh` with constant viscosity and no phase separation: the flow solve, then one
+/// oxygen sweep (lumped Krogh tissue), `--repeat` times (median). Per size: the sweep's time
+/// (oxygen_s: flow graph, levels, metrics), and a single-threaded host re-run of its segment
+/// integrations (integrate_cpu_s, thread CPU time) with the substep distribution.
+int bench_oxygen(const BenchArguments& args, const KernelSet& k) {
+  std::ostringstream table;
+  table << "| network | segments | backend | pcg_iterations | oxygen_s | total_s | integrate_cpu_s (1 thread) | "
+           "us_per_segment | substeps mean | p50 | p99 | max | at max_substeps |\n"
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  const std::vector<double> sizes = args.sizes.empty() ? std::vector<double>{1e5, 1e6} : args.sizes;
+  for (double target : sizes) {
+    std::string description;
+    Network net = lobule_block_near(target, &description);
+    prepare_network(net, false, description, nullptr);
+    BloodConfig blood;
+    blood.haematocrit = 0.3;  // as bench_coupled
+    SolverConfig solver;
+    solver.tolerance = args.tolerance;
+    solver.max_iterations = 10000000;
+    OxygenConfig oxygen;
+    oxygen.tissue_model = args.oxygen;
+    std::vector<double> t_oxygen, t_total;
+    SteadyFlowResult r;
+    for (int rep = 0; rep < std::max(1, args.repeat); ++rep) {
+      const auto t0 = clock_type::now();
+      r = solve_steady_flow(net, blood, solver, k, &oxygen);
+      t_total.push_back(seconds_since(t0));
+      t_oxygen.push_back(r.seconds_oxygen);
+    }
+    const SegmentIntegrationStats st =
+        rerun_segment_integrations(net, r, oxygen_options(oxygen, blood.haematocrit));
+    std::ostringstream row;
+    row << std::setprecision(4) << "| " << description << " | " << net.num_segments() << " | " << k.backend_name << " | "
+        << r.solve.iterations << " | " << median(t_oxygen) << " | " << median(t_total) << " | " << st.cpu_s << " | "
+        << 1e6 * st.cpu_s / std::max<std::size_t>(1, st.segments) << " | " << st.substeps_mean << " | "
+        << st.substeps_p50 << " | " << st.substeps_p99 << " | " << st.substeps_max << " | " << st.at_max << " |\n";
+    std::cout << row.str() << std::flush;
+    table << row.str();
+  }
+  std::ostringstream setting;
+  setting << "pressure tolerance " << args.tolerance << ", constant viscosity, H_D 0.3, median of "
+          << std::max(1, args.repeat) << " runs";
+  append_results(args, k, setting.str(), table.str());
+  return 0;
+}
+
 int bench_command(const BenchArguments& args) {
   const KernelSet& k = select_backend(args.backend);
+  if (args.viscosity_law == "constant" && args.phase_separation == "none" && args.oxygen == "krogh")
+    return bench_oxygen(args, k);
   if (args.viscosity_law != "constant" || args.phase_separation != "none" || args.oxygen != "none")
     return bench_coupled(args, k);
   const double peak = measure_triad_bandwidth(k);

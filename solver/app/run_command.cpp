@@ -133,6 +133,7 @@ int run_command(const RunArguments& args) {
                                                    config.network.flows_from_file);
   const FlowMetrics& m = flow.metrics;
   for (const auto& line : flow.rheology.log) log(line);
+  for (const auto& line : flow.oxygen.log) log(line);
   if (!flow.rheology.converged)
     log("WARNING: RESULTS ARE NOT CONVERGED (solver.allow_unconverged = true): see the rheology lines above");
   {

@@ -138,6 +138,10 @@ void solve_tissue_grid(const KernelSet& k, const Network& net, const std::vector
     const TissueSolveReport t = solver.solve(sub_vessel, po2);
     r.tissue_linear_iterations += t.linear_iterations;
     r.coupling_iterations = it;
+    std::ostringstream line;
+    line << "oxygen iteration " << it << ": max blood PO2 change " << r.coupling_change << " mmHg; tissue: "
+         << t.newton_iterations << " Newton steps, " << t.linear_iterations << " CG iterations";
+    r.log.push_back(line.str());
     if (!std::isfinite(r.coupling_change) && it > 1)
       throw ConvergenceError("vessel-tissue O2 iteration produced NaN/Inf");
     if (it > 1 && r.coupling_change <= o.coupling_tolerance_mmHg) {

@@ -3,6 +3,7 @@
 // along each segment with lumped Krogh consumption (each segment supplies its tissue volume,
 // Michaelis-Menten at the vessel PO2, M0 linear in zone from periportal to pericentral), flux-weighted
 // mixing at nodes, one sweep in topological order of the flow graph, level by level on the backend.
+#include <string>
 #include <vector>
 
 #include "hepaflow/config/case_config.hpp"
@@ -64,6 +65,7 @@ struct OxygenResult {
   int tissue_linear_iterations = 0;        ///< CG iterations over all tissue solves
   std::size_t subsegments = 0;
   std::size_t subsegments_outside = 0;     ///< sub-segments outside the tissue region (no exchange)
+  std::vector<std::string> log;            ///< one line per vessel-tissue iteration
 };
 
 /// Tissue around one segment (Krogh cylinder of the segment's tissue volume; Krogh-Erlich profile
