@@ -172,7 +172,9 @@ void check_index_range(const BlockCounts& b) {
 // Node types of the layer template.
 enum NodeType : std::uint8_t { corner = 0, face = 1, interior = 2, wall = 3, axis = 4 };
 // In-plane segment types of the layer template.
-enum InPlaneType : std::uint8_t { sinusoid_segment = 0, inlet_venule = 1, cv_connector = 2 };
+// radial_sinusoid: the quasi-radial channels (ring i -> ring i+1), which supply the tissue;
+// sinusoid_segment: the circumferential anastomoses (and ring 0 without inlet venules).
+enum InPlaneType : std::uint8_t { sinusoid_segment = 0, inlet_venule = 1, cv_connector = 2, radial_sinusoid = 3 };
 
 struct LayerTemplate {
   std::vector<double> x, y;              ///< base position (no jitter) [m]
@@ -287,7 +289,7 @@ LayerTemplate build_template(const LobuleParameters& p, const LobuleLayout& s, i
         const std::int64_t n = 6 * s.m[i], n_next = 6 * s.m[i + 1];
         for (std::int64_t j = 0; j < n; ++j) {
           const std::int64_t k = ((2 * j * n_next + n) / (2 * n)) % n_next;
-          add_segment(ring[i][j], ring[i + 1][k], sinusoid_segment);
+          add_segment(ring[i][j], ring[i + 1][k], radial_sinusoid);
         }
       }
       for (index_t wall_node : ring[N - 1]) add_segment(wall_node, axis_node, cv_connector);
@@ -383,6 +385,8 @@ Network generate_lobule_block(const LobuleParameters& p, int bx, int by) {
   const auto sinusoid_radius = [&](double zone) { return r_pp + (r_pc - r_pp) * zone; };
 
   Network net;
+  std::vector<std::uint8_t> radial;  // per segment: a quasi-radial sinusoid (supplies tissue)
+  radial.reserve(counts.segments);
   net.node_id.reserve(counts.nodes);
   net.x.reserve(counts.nodes);
   net.y.reserve(counts.nodes);
@@ -405,6 +409,7 @@ Network generate_lobule_block(const LobuleParameters& p, int bx, int by) {
     net.kind.push_back(kind);
     net.zone.push_back(zone);
     net.tissue_volume.push_back(0.0);
+    radial.push_back(0);
   };
 
   std::vector<double> zeta_below(T), zeta_here(T);
@@ -439,6 +444,10 @@ Network generate_lobule_block(const LobuleParameters& p, int bx, int by) {
       const double zone = 0.5 * (zeta_here[a] + zeta_here[b]);
       switch (t.segment_type[e]) {
         case sinusoid_segment: push_segment(ga, gb, sinusoid_radius(zone), SegmentKind::sinusoid, zone); break;
+        case radial_sinusoid:
+          push_segment(ga, gb, sinusoid_radius(zone), SegmentKind::sinusoid, zone);
+          radial.back() = 1;
+          break;
         case inlet_venule: push_segment(ga, gb, p.inlet_venule_radius, SegmentKind::portal_venule, 0.0); break;
         default: push_segment(ga, gb, r_cv, SegmentKind::central_vein, 1.0); break;
       }
@@ -461,23 +470,23 @@ Network generate_lobule_block(const LobuleParameters& p, int bx, int by) {
   }
 
   // Tissue volume (see LobuleParameters): per lobule of the tiling, prism minus vessel lumens;
-  // shared among the sinusoids by length.
+  // shared among the quasi-radial sinusoids by length (the anastomoses get none).
   const double faces = static_cast<double>(bx) * by;
   const double hexagon_area = 1.5 * sqrt3 * R * R;  // (3 sqrt(3) / 2) R^2
   double tissue = faces * (hexagon_area - pi * r_cv * r_cv - 2 * pi * p.portal_venule_radius * p.portal_venule_radius) *
                   s.slab_height;
   tissue -= faces * s.layers * 3 * R * pi * p.inlet_venule_radius * p.inlet_venule_radius;
-  double sinusoid_length = 0;
+  double radial_length = 0;
   for (std::size_t e = 0; e < net.num_segments(); ++e) {
     if (net.kind[e] != SegmentKind::sinusoid) continue;
     tissue -= pi * net.radius[e] * net.radius[e] * net.length[e];
-    sinusoid_length += net.length[e];
+    if (radial[e]) radial_length += net.length[e];
   }
-  require(tissue > 0 && sinusoid_length > 0,
+  require(tissue > 0 && radial_length > 0,
           "the vessels fill the lobule (node spacing " + number(s.h) + " m too small for the radii)");
-  const double tissue_per_length = tissue / sinusoid_length;
+  const double tissue_per_length = tissue / radial_length;
   for (std::size_t e = 0; e < net.num_segments(); ++e)
-    if (net.kind[e] == SegmentKind::sinusoid) net.tissue_volume[e] = tissue_per_length * net.length[e];
+    if (radial[e]) net.tissue_volume[e] = tissue_per_length * net.length[e];
 
   // Boundary conditions at the portal venules (corner nodes) and the central vein (axis nodes).
   const double nan = std::numeric_limits<double>::quiet_NaN();

@@ -206,6 +206,30 @@ TEST(LobuleGenerator, TissueVolumeIsThePrismMinusTheVesselLumens) {
   EXPECT_LT(sinusoid_length / sinusoids, 30e-6);
 }
 
+TEST(LobuleGenerator, TissueBelongsToTheQuasiRadialSinusoidsOnly) {
+  // The anastomoses (circumferential, vertical) carry little flow; the radial channels supply the
+  // tissue (generators.hpp, "Tissue volume").
+  const Network net = meshes::generate_lobule(human_slab());
+  std::size_t radial = 0, vertical = 0;
+  for (std::size_t s = 0; s < net.num_segments(); ++s) {
+    if (net.kind[s] != SegmentKind::sinusoid) continue;
+    const index_t a = net.segment_from[s], b = net.segment_to[s];
+    const double dx = net.x[b] - net.x[a], dy = net.y[b] - net.y[a], dz = net.z[b] - net.z[a];
+    const double rho = std::hypot(0.5 * (net.x[a] + net.x[b]), 0.5 * (net.y[a] + net.y[b]));
+    const double along_radius = std::abs(dx * 0.5 * (net.x[a] + net.x[b]) + dy * 0.5 * (net.y[a] + net.y[b])) / rho;
+    if (std::abs(dz) > 0.8 * net.length[s]) {  // vertical anastomosis
+      ++vertical;
+      EXPECT_EQ(net.tissue_volume[s], 0.0) << s;
+    } else if (along_radius < 0.2 * net.length[s]) {  // circumferential anastomosis
+      EXPECT_EQ(net.tissue_volume[s], 0.0) << s;
+    } else if (along_radius > 0.9 * net.length[s] && net.tissue_volume[s] > 0) {
+      ++radial;
+    }
+  }
+  EXPECT_GT(vertical, 0u);
+  EXPECT_GT(radial, net.num_segments() / 10);
+}
+
 TEST(LobuleGenerator, FullHumanLobuleSpansItsHeightAndRatPresetIsSmaller) {
   const LobuleParameters human = meshes::lobule_preset("human"), rat = meshes::lobule_preset("rat");
   EXPECT_EQ(rat.circumradius, 0.35e-3);

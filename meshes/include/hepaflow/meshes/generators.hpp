@@ -47,8 +47,16 @@ namespace hepaflow::meshes {
 ///    the central vein (pi r_cv^2 H), of the lobule's share of the portal venules (6 corner edges,
 ///    each shared by 3 lobules: 2 pi r_pv^2 H), of its share of the inlet venules (6 faces of length
 ///    R, each shared by 2 lobules: 3 R pi r_iv^2 per layer) and of all sinusoids (sum pi r^2 L). The
-///    block's total is shared among the sinusoid segments in proportion to their length (uniform
-///    supply per unit length); vessels get 0.
+///    block's total is shared among the quasi-radial sinusoids (ring i -> ring i+1) in proportion to
+///    their length; the circumferential and vertical anastomoses and the vessels get 0. The radial
+///    channels carry the flow (the anastomoses carry ~15 % of the flow-length product in the human
+///    lobule, the vertical ones ~1 %), and every point of the lattice lies within h / 2 (12.5 um at
+///    25 um spacing) of one, well inside the O2 diffusion range of a sinusoid (Krogh radius ~14 um):
+///    the tissue between two radial channels is supplied by them, not by the near-stagnant
+///    cross-link through it. Sharing tissue with the anastomoses instead starves them (vessel PO2
+///    near 0 next to 60 mmHg radial channels 25 um away), which a lumped model cannot correct by
+///    diffusion. Hepatocyte plates run radially with sinusoids between them (PARAMETERS.md §1
+///    "Network topology": anisotropic, preferentially radial toward the CV).
 ///  * Boundary conditions: the pressures of PARAMETERS.md §7.1 are those measured in the terminal
 ///    portal venule (P_PT) and the terminal hepatic venule (P_CV), so by default every portal-venule
 ///    node (corner edges) is a pressure boundary at portal_pressure (with inflow_haematocrit and
