@@ -33,6 +33,20 @@ void add_array(vtkDataSetAttributes* attributes, const NamedArray& a) {
   for (std::size_t i = 0; i < a.values.size(); ++i) arr->SetValue(static_cast<vtkIdType>(i), a.values[i]);
   attributes->AddArray(arr);
 }
+/// Write `data` with a VTK XML writer (appended, zlib) to a temporary name, then rename it to `path`.
+template <class Writer, class Data>
+void write_atomically(vtkNew<Writer>& writer, vtkNew<Data>& data, const std::string& path) {
+  const std::string tmp = temporary_path_for(path);
+  writer->SetFileName(tmp.c_str());
+  writer->SetInputData(data);
+  writer->SetDataModeToAppended();
+  writer->SetCompressorTypeToZLib();
+  if (writer->Write() != 1) {
+    std::remove(tmp.c_str());
+    throw IoError("cannot write " + path + " (VTK writer failed; disk full or no permission?)");
+  }
+  commit_temporary(tmp, path);
+}
 }  // namespace
 
 void write_network_vtp(const std::string& path, const Network& net, const NetworkFields& fields) {
@@ -90,17 +104,8 @@ void write_network_vtp(const std::string& path, const Network& net, const Networ
   poly->GetPointData()->SetActiveScalars("radius_um");
   for (const auto& a : fields.point_data) add_array(poly->GetPointData(), a);
 
-  const std::string tmp = temporary_path_for(path);
   vtkNew<vtkXMLPolyDataWriter> writer;
-  writer->SetFileName(tmp.c_str());
-  writer->SetInputData(poly);
-  writer->SetDataModeToAppended();
-  writer->SetCompressorTypeToZLib();
-  if (writer->Write() != 1) {
-    std::remove(tmp.c_str());
-    throw IoError("cannot write " + path + " (VTK writer failed; disk full or no permission?)");
-  }
-  commit_temporary(tmp, path);
+  write_atomically(writer, poly, path);
 }
 
 void write_image_vti(const std::string& path, const ImageGridOutput& grid) {
@@ -114,17 +119,8 @@ void write_image_vti(const std::string& path, const ImageGridOutput& grid) {
   image->SetSpacing(grid.spacing_um[0], grid.spacing_um[1], grid.spacing_um[2]);
   for (const auto& a : grid.cell_data) add_array(image->GetCellData(), a);
   if (!grid.cell_data.empty()) image->GetCellData()->SetActiveScalars(grid.cell_data.front().name.c_str());
-  const std::string tmp = temporary_path_for(path);
   vtkNew<vtkXMLImageDataWriter> writer;
-  writer->SetFileName(tmp.c_str());
-  writer->SetInputData(image);
-  writer->SetDataModeToAppended();
-  writer->SetCompressorTypeToZLib();
-  if (writer->Write() != 1) {
-    std::remove(tmp.c_str());
-    throw IoError("cannot write " + path + " (VTK writer failed; disk full or no permission?)");
-  }
-  commit_temporary(tmp, path);
+  write_atomically(writer, image, path);
 }
 
 }  // namespace hepaflow::io
