@@ -149,10 +149,15 @@ int run_command(const RunArguments& args) {
     if (flow.has_oxygen) {
       const OxygenResult& o = flow.oxygen;
       s.str("");
-      s << "oxygen (" << config.oxygen.tissue_model << "): vessel PO2 periportal " << o.po2_periportal
-        << " / midzonal " << o.po2_midzonal << " / pericentral " << o.po2_pericentral << " mmHg, venous SO2 "
-        << o.venous_so2 << ", extraction " << o.o2_extraction_fraction << ", O2 mass balance error "
-        << o.mass_balance_error;
+      s << "oxygen (" << config.oxygen.tissue_model << "): ";
+      if (std::isfinite(o.po2_periportal))  // zones are known (generated lobules)
+        s << "vessel PO2 periportal " << o.po2_periportal << " / midzonal " << o.po2_midzonal << " / pericentral "
+          << o.po2_pericentral << " mmHg, ";
+      else
+        s << "vessel PO2 mean " << o.po2_vessel_mean << " mmHg, ";
+      if (!o.tissue_po2.empty()) s << "tissue PO2 mean " << o.po2_tissue_mean << " mmHg, ";
+      s << "venous SO2 " << o.venous_so2 << ", extraction " << o.o2_extraction_fraction
+        << ", O2 mass balance error " << o.mass_balance_error;
       log(s.str());
     }
   }
