@@ -1,11 +1,15 @@
 // Micro-benchmarks of the flow kernels on a backend (cpu, or cuda where present), on the peer's 3-D
 // grid network (peer_flow_bench.py rule). Bytes counted as the minimum each kernel must move;
-// reported as bytes_per_second. Run: build/bin/bench_kernels [--benchmark_filter=...]
+// reported as bytes_per_second. And the O2 segment integrator (kernels/oxygen.hpp) alone, one
+// thread, on segments from no visible drop to deep exhaustion (BM_IntegrateSegment: time per segment).
+// Run: build/bin/bench_kernels [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 
 #include "hepaflow/device_array.hpp"
 #include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/kernels/oxygen.hpp"
 #include "hepaflow/meshes/generators.hpp"
 
 namespace {
@@ -66,6 +70,32 @@ void BM_AssembleLaplacian(benchmark::State& state) {
   state.counters["nnz"] = p.nnz;
 }
 BENCHMARK(BM_AssembleLaplacian)->Arg(64)->Unit(benchmark::kMillisecond);
+
+// One segment of the lobule sweep's kind (human blood, Hd 0.3, Km 1 mmHg, inflow 60 mmHg, periportal
+// M0, the sweep's tolerances 1e-6 / max 256 substeps), its consumption a = M0 V/|Q| a multiple of the
+// inflow content C_in: 1e-3 (no visible drop: the median lobule segment), 0.3 (60 -> 33 mmHg),
+// 1.5 (used up at x ~ 0.7, anoxic tail) and 1000 (a trickle segment, anoxic within 1e-3 of L).
+// The counter substeps is the integrator's own count (RK4 substeps or quadrature panels).
+void BM_IntegrateSegment(benchmark::State& state) {
+  namespace o2 = kernels::oxygen;
+  const o2::BloodOxygenParameters blood;
+  const double fractions[] = {1e-3, 0.3, 1.5, 1000.0};
+  const double fraction = fractions[state.range(0)];
+  const double hd = 0.3, km = 1.0, po2_in = 60.0, m0 = o2::consumption_from_molar_rate(0.035), length = 250e-6;
+  const double volume = 3.14159265358979 * (15e-6 * 15e-6 - 5e-6 * 5e-6) * length;
+  const double flow = m0 * volume / (fraction * o2::content(po2_in, hd, blood));
+  o2::SegmentOxygenResult r{};
+  for (auto _ : state) {
+    // A slightly different inflow each time, so that nothing is hoisted out of the loop.
+    const double p = po2_in * (1.0 + 1e-9 * static_cast<double>(state.iterations() & 7));
+    r = o2::integrate_segment(p, flow, hd, length, volume, m0, km, blood, 1e-6, 256);
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["substeps"] = r.substeps;
+  state.counters["po2_out"] = r.po2_out_mmHg;
+  state.SetLabel("a/C_in " + std::to_string(fraction));
+}
+BENCHMARK(BM_IntegrateSegment)->DenseRange(0, 3)->Unit(benchmark::kNanosecond);
 
 }  // namespace
 

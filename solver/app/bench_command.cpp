@@ -9,10 +9,12 @@
 //   total per iteration: 12 nnz + 156 n bytes (the unfused kernels of this version; a fused PCG
 //   needs ~12 nnz + 108 n, DESIGN.md/issue 8).
 // Peak: a triad-like kernel (y = x + b y, 24 bytes per element) on 2^25 doubles, same backend, same run.
+//
+// --viscosity-law / --phase-separation: the coupled rheology loop (bench_coupled). --oxygen krogh with
+// constant viscosity and no phase separation: the flow solve and one oxygen sweep (bench_oxygen): the
+// sweep's time, and a single-threaded re-run of its segment integrations with their substep counts.
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <cmath>
 #include <fstream>
@@ -130,11 +132,6 @@ SegmentIntegrationStats rerun_segment_integrations(const Network& net, const Ste
         r.oxygen.po2_in[s], q, r.haematocrit[s], net.length[s], net.tissue_volume[s], m0, o.sweep.km_mmHg,
         o.sweep.blood, o.sweep.rel_tolerance, o.sweep.max_substeps);
     po2_check += x.po2_out_mmHg;
-    if (std::getenv("HF_O2_DUMP")) {  // TEMP-DUMP
-      static std::FILE* dump = std::fopen(std::getenv("HF_O2_DUMP"), "wb");
-      const double rec[6] = {r.oxygen.po2_in[s], q, r.haematocrit[s], net.tissue_volume[s], m0, net.length[s]};
-      std::fwrite(rec, sizeof rec, 1, dump);
-    }
     substeps.push_back(x.substeps);
   }
   st.cpu_s = thread_cpu_seconds() - t0;

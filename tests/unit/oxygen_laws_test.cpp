@@ -157,5 +157,67 @@ TEST(MichaelisMenten, IsHalfMaximalAtKmAndSaturatesAtHighPo2) {
   EXPECT_EQ(michaelis_menten(0.01, m0, 0.0), m0);  // Km = 0: constant consumption
 }
 
+// integrate_segment() at the edges of its input domain (its accuracy: tests/verification/
+// oxygen_segment_test.cpp and oxygen_convergence_test.cpp).
+constexpr double kSegmentLength = 250e-6, kSegmentVolume = 1.57e-13;
+const double kSegmentM0 = consumption_from_molar_rate(0.035);
+
+TEST(OxygenSegmentEdges, NoConsumptionLeavesTheBloodAsItCameInOneSubstep) {
+  const BloodOxygenParameters p;
+  for (double m0 : {0.0, kSegmentM0}) {
+    const double volume = m0 > 0 ? 0.0 : kSegmentVolume;  // either factor of a = M0 V / |Q| zero
+    const SegmentOxygenResult r = integrate_segment(65.0, 1e-14, 0.3, kSegmentLength, volume, m0, 1.0, p);
+    EXPECT_EQ(r.po2_out_mmHg, 65.0);
+    EXPECT_EQ(r.content_out, content(65.0, 0.3, p));
+    EXPECT_EQ(r.flux_out_of_blood, 0.0);
+    EXPECT_EQ(r.po2_mean_mmHg, 65.0);
+    EXPECT_EQ(r.substeps, 1);
+  }
+}
+
+TEST(OxygenSegmentEdges, InvalidInputGivesNaNAndTerminates) {
+  const BloodOxygenParameters p;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const auto run = [&](double po2, double flow, double m0, double km) {
+    return integrate_segment(po2, flow, 0.3, kSegmentLength, kSegmentVolume, m0, km, p);
+  };
+  for (const SegmentOxygenResult& r :
+       {run(nan, 1e-14, kSegmentM0, 1.0), run(65.0, nan, kSegmentM0, 1.0), run(65.0, 1e-14, nan, 1.0),
+        run(65.0, 1e-14, kSegmentM0, nan), run(65.0, 1e-14, kSegmentM0, -1.0)}) {
+    EXPECT_TRUE(std::isnan(r.po2_out_mmHg));
+    EXPECT_TRUE(std::isnan(r.po2_mean_mmHg));
+  }
+}
+
+TEST(OxygenSegmentEdges, ExtremeConsumptionStaysFiniteAndWithinItsPanelBound) {
+  // From a trickle (the blood used up within 1e-9 of the length) to a constant-consumption limit
+  // with a tiny Km: finite outputs, anoxic outflow, all O2 given up, panels below the bound.
+  const BloodOxygenParameters p;
+  for (double km : {0.0, 1e-9, 1.0}) {
+    for (double flow : {1e-22, 1e-26}) {
+      const SegmentOxygenResult r =
+          integrate_segment(65.0, flow, 0.3, kSegmentLength, kSegmentVolume, kSegmentM0, km, p, 1e-6, 256);
+      EXPECT_TRUE(std::isfinite(r.po2_mean_mmHg)) << km << " " << flow;
+      EXPECT_GE(r.po2_mean_mmHg, 0.0);
+      EXPECT_LT(r.po2_mean_mmHg, 65.0 * 1e-3);
+      EXPECT_LT(r.po2_out_mmHg, 1e-6);
+      EXPECT_NEAR(r.flux_out_of_blood, flow * content(65.0, 0.3, p), 1e-12 * flow * content(65.0, 0.3, p));
+      EXPECT_LT(r.substeps, 256) << km << " " << flow;
+    }
+  }
+}
+
+TEST(OxygenSegmentEdges, APanelBoundTooSmallIsReportedAsReachedAndTheResultStaysFinite) {
+  // max_substeps 2 cannot meet 1e-12 on a 65 -> ~8 mmHg segment: substeps == max_substeps flags it.
+  const BloodOxygenParameters p;
+  const double flow = kSegmentM0 * kSegmentVolume / (content(65.0, 0.3, p) - content(8.0, 0.3, p));
+  const SegmentOxygenResult r =
+      integrate_segment(65.0, flow, 0.3, kSegmentLength, kSegmentVolume, kSegmentM0, 1.0, p, 1e-12, 2);
+  EXPECT_EQ(r.substeps, 2);
+  EXPECT_TRUE(std::isfinite(r.po2_out_mmHg));
+  EXPECT_GT(r.po2_out_mmHg, 5.0);
+  EXPECT_LT(r.po2_out_mmHg, 30.0);
+}
+
 }  // namespace
 }  // namespace hepaflow::kernels::oxygen

@@ -22,7 +22,8 @@
 // References: Secomb TW, Hsu R, Park EYH, Dewhirst MW 2004 Ann Biomed Eng 32:1519 (blood content
 // C = C0 Hd S(P) + alpha_b P, Hill saturation, Michaelis-Menten consumption, parameter values);
 // Krogh A 1919 J Physiol 52:409 (tissue cylinder; the Krogh-Erlich profile); MODEL.md §3.
-// Tests: tests/unit/oxygen_laws_test.cpp, tests/verification/oxygen_segment_test.cpp.
+// Tests: tests/unit/oxygen_laws_test.cpp, tests/verification/oxygen_segment_test.cpp,
+// tests/verification/oxygen_convergence_test.cpp.
 #include <cmath>
 
 #include "hepaflow/kernels/host_device.hpp"
@@ -201,6 +202,189 @@ HF_HOST_DEVICE inline SegmentOxygenResult make_result(double c_in, double c_out,
   return r;
 }
 
+// ---- integrate_segment(): the implicit solution x(P) by adaptive quadrature -------------------------
+//
+// Along a segment dC/dx = -a M(P)/M0 with a = M0 V / |Q| (the content the tissue of the segment could
+// take up if M were M0 throughout) and x = s/L. C is a function of P alone and the right-hand side
+// too, so the solution is implicit in closed form (a 1-D autonomous ODE):
+//   x(P) = int_P^{P_in} C'(p) (p + Km) / (a p) dp = int_u^{u_in} phi(v) dv,
+//   phi(v) = (P + Km) C'(P) / a,  P = e^v,
+// and the length integral of PO2 likewise: int_0^{x(P)} P dx = int_u^{u_in} P phi(v) dv.
+// phi is smooth, positive and bounded in v = ln P everywhere (no stiffness, no singularity): in the
+// anoxic tail P << Km it tends to Km alpha / a, so P decays exponentially in x, as it should, while
+// the quadrature stays trivial. The outflow PO2 is the root of x(P_out) = 1.
+// Km = 0 (constant consumption) is the one case where x(P) stays bounded as P -> 0: then C falls
+// linearly, C(x) = C_in - a x, until it is used up at x* = C_in / a, and only the mean needs a
+// quadrature, int_0^{min(1, x*)} P(C_in - a x) dx.
+
+/// The integrand of the Km > 0 case in t = u_in - ln P >= 0: returns dx/dt = phi and sets P.
+struct LogPo2Integrand {
+  double u_in, ln_p50, hill_n, c0_hd, solubility, inv_a, km;
+  HF_HOST_DEVICE double operator()(double t, double& po2) const {
+    const double u = u_in - t;
+    po2 = ::exp(u);
+    double dcdp = solubility;
+    if (c0_hd > 0.0 && po2 > 0.0) {
+      // C0 Hd dS/dP = C0 Hd n S (1 - S) / P with q = (P50/P)^n: S (1 - S) = 1 / (q + 2 + 1/q), no
+      // overflow at either end (q -> inf for P -> 0, q -> 0 for large P).
+      const double q = ::exp(hill_n * (ln_p50 - u));
+      dcdp += c0_hd * hill_n / (po2 * (q + 2.0 + 1.0 / q));
+    }
+    return (po2 + km) * dcdp * inv_a;
+  }
+};
+
+/// The integrand of the Km = 0 case in t = x: dx/dt = 1, P = P(C_in - a x).
+struct ContentLineIntegrand {
+  double c_in, a, hd;
+  BloodOxygenParameters blood;
+  HF_HOST_DEVICE double operator()(double t, double& po2) const {
+    po2 = po2_from_content(c_in - a * t, hd, blood);
+    return 1.0;
+  }
+};
+
+/// One 5-point Gauss-Lobatto panel [t, t + h] (exact for polynomials of degree 7; the value at t is
+/// given): x = int phi, i = int P phi, and their error estimates. The estimates compare with Simpson's
+/// rule on three of the nodes (error O(h^5)) and scale that difference towards the Lobatto rule's
+/// much smaller error, O(h^9) ~ |Q - S|^1.8, the way QUADPACK scales its Gauss-Kronrod differences
+/// (Piessens et al. 1983, QUADPACK, Springer): err = |Q| min(1, (|Q - S| / |Q|)^1.5). The exponent
+/// 1.5 < 1.8 keeps the estimate above the error (for phi ~ e^{k v}: error ~ 6e-3 |Q - S|^2 / |Q|);
+/// measured margins: tests/verification/oxygen_convergence_test.cpp.
+struct QuadraturePanel {
+  double x, i, err_x, err_i, phi_end, po2_end;
+};
+HF_HOST_DEVICE inline double scaled_error(double q, double simpson) {
+  const double aq = ::fabs(q), d = ::fabs(q - simpson);
+  if (!(aq > 0.0)) return d;
+  const double r = d / aq;
+  return r >= 1.0 ? d : aq * r * ::sqrt(r);
+}
+template <class Integrand>
+HF_HOST_DEVICE inline QuadraturePanel lobatto_panel(const Integrand& f, double t, double h, double phi0, double p0) {
+  const double s = 0.65465367070797714380;  // sqrt(3/7)
+  double p1, p2, p3, p4;
+  const double f1 = f(t + 0.5 * h * (1.0 - s), p1);
+  const double f2 = f(t + 0.5 * h, p2);
+  const double f3 = f(t + 0.5 * h * (1.0 + s), p3);
+  const double f4 = f(t + h, p4);
+  QuadraturePanel r;
+  r.x = h * ((phi0 + f4) * (1.0 / 20) + (f1 + f3) * (49.0 / 180) + f2 * (16.0 / 45));
+  r.i = h * ((phi0 * p0 + f4 * p4) * (1.0 / 20) + (f1 * p1 + f3 * p3) * (49.0 / 180) + f2 * p2 * (16.0 / 45));
+  r.err_x = scaled_error(r.x, h * ((phi0 + f4) * (1.0 / 6) + f2 * (4.0 / 6)));
+  r.err_i = scaled_error(r.i, h * ((phi0 * p0 + f4 * p4) * (1.0 / 6) + f2 * p2 * (4.0 / 6)));
+  r.phi_end = f4;
+  r.po2_end = p4;
+  return r;
+}
+
+/// Outcome of one quadrature march.
+struct QuadratureMarch {
+  double t_end;       ///< where x reached the target
+  double po2_end;     ///< P there
+  double integral;    ///< int P dx
+  double err_x;       ///< sum of the panels' error estimates of x (an equivalent shift along the segment)
+  double err_i;       ///< sum of the panels' error estimates of the PO2 integral
+  int panels;         ///< accepted panels
+  bool capped;        ///< max_panels reached: the last panel was accepted without meeting the tolerance
+};
+
+/// Largest ratio of a panel's estimated errors to its budgets: x relative to its share of x, the PO2
+/// integral relative to its share of the integral, or, when larger, of the running total in
+/// proportion to the panel's share of x (an exponentially decaying anoxic tail adds nothing worth
+/// resolving). Budgets relative per panel keep the sums below tol_x and tol_i relative to the
+/// totals whatever the number of panels. NaN for NaN input.
+HF_HOST_DEVICE inline double panel_error_ratio(const QuadraturePanel& pn, double tol_x, double tol_i,
+                                               double integral_before, double x_target) {
+  double ratio = pn.err_x > 0.0 ? pn.err_x / (tol_x * pn.x) : pn.err_x;
+  double share_i = (integral_before + pn.i) * (pn.x / x_target);
+  if (pn.i > share_i) share_i = pn.i;
+  const double ri = pn.err_i > 0.0 ? pn.err_i / (tol_i * share_i) : pn.err_i;
+  if (ri > ratio || ri != ri) ratio = ri;
+  return ratio;
+}
+
+/// March panels from t = 0 until x(t) = int_0^t phi reaches x_target, the last panel ending on the
+/// root (Newton on its width, dx/dw = phi at its end). Panels are accepted by panel_error_ratio() <= 1;
+/// the width follows the usual controller (the scaled estimate goes as h^7: exponent 1/7, growth at
+/// most x5, cut to between 0.2 and 0.9). A panel that would reach past the root, or is predicted to
+/// (linear extrapolation of x), becomes the last one. At max_panels, or when the width falls below
+/// 1e-14 (t + h_first) (a tolerance below rounding), the last panel is taken to the root unchecked
+/// (capped).
+template <class Integrand>
+HF_HOST_DEVICE inline QuadratureMarch quadrature_march(const Integrand& f, double x_target, double tol_x, double tol_i,
+                                                       double h_first, int max_panels) {
+  QuadratureMarch m;
+  m.integral = 0.0;
+  m.err_x = 0.0;
+  m.err_i = 0.0;
+  m.panels = 0;
+  m.capped = true;  // until the root is reached with every panel within its budget
+  bool finished = false, unchecked = false;
+  double t = 0.0, x = 0.0, p0;
+  double phi0 = f(0.0, p0);
+  double h = h_first;
+  // Every rejection cuts the width by 10 % at least, so 400 attempts per panel reach the width floor.
+  for (int attempt = 0; attempt < 400 * (max_panels + 1) && !finished; ++attempt) {
+    const double h_root = (x_target - x) / phi0;  // distance to the root if phi stayed as it is
+    const bool force = m.panels + 1 >= max_panels || !(h > 1e-14 * (t + h_first));
+    bool last = force || h >= h_root;
+    double w = last ? h_root : h;
+    QuadraturePanel pn = lobatto_panel(f, t, w, phi0, p0);
+    if (!last && x + pn.x >= x_target) last = true;  // overshoot: this panel holds the root
+    double ratio = panel_error_ratio(pn, tol_x, tol_i, m.integral, x_target);
+    if (last && (ratio <= 1.0 || force)) {  // move the end onto the root: x + x_panel(w) = x_target
+      for (int it = 0; it < 30; ++it) {
+        const double g = x + pn.x - x_target;
+        if (!(::fabs(g) > 1e-3 * tol_x * x_target) || ::fabs(g) <= 4e-16 * x_target) break;
+        double dw = -g / pn.phi_end;
+        if (!(w + dw > 0.0)) dw = -0.5 * w;
+        w += dw;
+        pn = lobatto_panel(f, t, w, phi0, p0);
+      }
+      ratio = panel_error_ratio(pn, tol_x, tol_i, m.integral, x_target);
+    }
+    if (!(ratio <= 1.0) && !force) {  // rejected (NaN included): narrower, and short of the root
+      double cut = ratio < 1e300 ? 0.9 * ::pow(ratio, -1.0 / 7.0) : 0.2;
+      if (cut < 0.2) cut = 0.2;
+      if (cut > 0.9) cut = 0.9;
+      h = w * cut;
+      if (last && h >= 0.5 * h_root) h = 0.5 * h_root;
+      continue;
+    }
+    unchecked = unchecked || !(ratio <= 1.0);
+    x += pn.x;
+    m.integral += pn.i;
+    m.err_x += pn.err_x;
+    m.err_i += pn.err_i;
+    t += w;
+    phi0 = pn.phi_end;
+    p0 = pn.po2_end;
+    ++m.panels;
+    finished = last;
+    double grow = ratio > 0.0 ? 0.9 * ::pow(ratio, -1.0 / 7.0) : 5.0;
+    if (grow > 5.0) grow = 5.0;
+    h = w * grow;
+  }
+  m.capped = !finished || unchecked;
+  m.t_end = t;
+  m.po2_end = p0;
+  return m;
+}
+
+/// integrate_segment()'s budget for the error of x at outflow PO2 po2 (see there): rel_tolerance
+/// max(C, floor) / (a M(P)/M0), at least `least`, at most cap.
+struct ShiftBudget {
+  double a, km, hd, floor, rel_tolerance, cap;
+  BloodOxygenParameters blood;
+  HF_HOST_DEVICE double operator()(double po2, double least) const {
+    const double c = content(po2, hd, blood), m_rel = po2 / (po2 + km);
+    double b = m_rel > 0.0 ? rel_tolerance * (c > floor ? c : floor) / (a * m_rel) : cap;
+    if (b < least) b = least;
+    return b < cap ? b : cap;
+  }
+};
+
 }  // namespace detail
 
 /// O2 content along one segment with lumped Krogh-type consumption (MODEL.md §3, `krogh`): the
@@ -229,18 +413,28 @@ HF_HOST_DEVICE inline SegmentOxygenResult integrate_segment_fixed(double po2_in_
   return detail::make_result(c_in, c_out, integral, flow_abs, hd, p, n);
 }
 
-/// Adaptive version of integrate_segment_fixed(): RK4 with step doubling, n = 1, 2, 4, ... until
-/// the outflow content of two successive resolutions differs by at most
-/// rel_tolerance * max(C_out, 1e-6 C_in) (relative, with a floor for exhausted segments) and the
-/// mean PO2 by at most mean_rel_tolerance * mean, or n reaches max_substeps. (Content alone is not
-/// enough: a segment exhausted by constant consumption (Km = 0) has C_out = 0 at every resolution
-/// while the mean still carries the O(h^2) error of the kink at exhaustion. The mean is a
-/// diagnostic and converges with a ~1000x larger error constant than C_out, because P(C) is
-/// strongly curved; hence its own, looser default tolerance.) substeps == max_substeps in the
-/// result means the tolerance may not have been met: uniform RK4 substeps are costly on a
-/// near-anoxic tail (P << Km decays exponentially: 65 -> 0.32 mmHg with Km 1 needs 4096 substeps
-/// for 1e-8; its error is then 1e-10, tests/verification/oxygen_segment_test.cpp). Returns the finer solution (not Richardson-extrapolated) and its n;
-/// its error is about 1/15 of the last difference. Zero flow: see integrate_segment_fixed().
+/// Adaptive version of integrate_segment_fixed(), to a tolerance: the same model, solved through its
+/// implicit solution (MODEL.md §3: "analytic where it exists") instead of by RK4 in C. For Km > 0,
+/// x(P) = int_P^{P_in} C'(p) (p + Km) / (a p) dp with a = M0 V / |Q|, integrated in v = ln P by
+/// adaptive 5-point Gauss-Lobatto panels, and P_out is the root of x(P_out) = 1; the mean PO2 is
+/// int P phi dv on the same nodes (see detail:: above). For Km = 0, C_out = max(C_in - a, 0) exactly
+/// and the mean is a quadrature of P(C_in - a x) in x. No stiffness and no step-size collapse at
+/// exhaustion: a segment whose blood is used up early has an exponentially decaying (Km > 0) or
+/// zero (Km = 0) tail, both integrated in a few panels.
+///
+/// Tolerances (estimated errors, checked at the end on the outflow state):
+///   |C_out - C_out,exact| <= rel_tolerance * max(C_out, 1e-6 C_in) (relative, with a floor for
+///   exhausted segments), and |mean - mean_exact| <= mean_rel_tolerance * mean.
+/// The content error is budgeted as a shift of the solution along x (dC_out = a M(P_out)/M0 dx); a
+/// first march takes the budget of the inflow state, and when the outflow state turns out to need
+/// less (an outflow close to exhaustion), the march is repeated with the budget of that state (at
+/// most three marches). max_substeps bounds the number of panels of a march; substeps in the result
+/// is the number of panels of the returned march (1 when there is nothing to integrate), and
+/// substeps == max_substeps means the tolerance may not have been met (a march that hits the bound
+/// gives way to the previous, looser one). Measured errors against an
+/// independent quadrature reference: tests/verification/oxygen_segment_test.cpp and
+/// oxygen_convergence_test.cpp. Zero flow: see integrate_segment_fixed(). NaN inputs give NaN
+/// outputs. P_in <= 0: anoxic, nothing consumed.
 HF_HOST_DEVICE inline SegmentOxygenResult integrate_segment(double po2_in_mmHg, double flow_abs, double hd,
                                                             double length, double tissue_volume, double m0,
                                                             double km_mmHg, const BloodOxygenParameters& p,
@@ -250,24 +444,81 @@ HF_HOST_DEVICE inline SegmentOxygenResult integrate_segment(double po2_in_mmHg, 
   flow_abs = ::fabs(flow_abs);
   if (flow_abs == 0.0) return detail::zero_flow_result(po2_in_mmHg, hd, p);
   const double c_in = content(po2_in_mmHg, hd, p);
-  const double scale = tissue_volume / flow_abs;
-  int n = 1;
-  double integral = 0.0;
-  double c_out = detail::rk4_sweep(c_in, hd, scale, m0, km_mmHg, p, n, integral, nullptr);
-  while (2 * n <= max_substeps) {
-    n *= 2;
-    double integral_fine = 0.0;
-    const double c_fine = detail::rk4_sweep(c_in, hd, scale, m0, km_mmHg, p, n, integral_fine, nullptr);
-    const double diff_c = ::fabs(c_fine - c_out);
-    const double diff_i = ::fabs(integral_fine - integral);
-    c_out = c_fine;
-    integral = integral_fine;
-    const double floor_c = 1e-6 * c_in;
-    if (diff_c <= rel_tolerance * (c_fine > floor_c ? c_fine : floor_c) &&
-        diff_i <= mean_rel_tolerance * integral_fine)
-      break;
+  const double a = tissue_volume * m0 / flow_abs;  // content the segment's tissue takes at rate M0
+  SegmentOxygenResult r;
+  r.substeps = 1;
+  if (!(po2_in_mmHg > 0.0) || !(a > 0.0) || !(km_mmHg >= 0.0)) {
+    // Nothing to integrate (anoxic inflow, no consumption), or an invalid input: NaN (a NaN input,
+    // Km < 0) is propagated through the sum below.
+    const double nan_or_zero =
+        (po2_in_mmHg - po2_in_mmHg) + (a - a) + (km_mmHg - km_mmHg) + (km_mmHg < 0.0 ? ::nan("") : 0.0);
+    const double po2 = po2_in_mmHg > 0.0 ? po2_in_mmHg : 0.0;
+    r.po2_out_mmHg = po2 + nan_or_zero;
+    r.content_out = c_in + nan_or_zero;
+    r.flux_out_of_blood = 0.0 + nan_or_zero;
+    r.po2_mean_mmHg = po2 + nan_or_zero;
+    return r;
   }
-  return detail::make_result(c_in, c_out, integral, flow_abs, hd, p, n);
+  const int max_panels = max_substeps < 1 ? 1 : max_substeps;
+  const double floor = 1e-6 * c_in;
+  if (km_mmHg == 0.0) {  // constant consumption: C falls linearly until it is used up at x* = C_in / a
+    const double x_end = c_in < a ? c_in / a : 1.0;
+    r.content_out = c_in < a ? 0.0 : c_in - a;
+    r.po2_out_mmHg = po2_from_content(r.content_out, hd, p);
+    r.flux_out_of_blood = flow_abs * (c_in - r.content_out);
+    const detail::ContentLineIntegrand f{c_in, a, hd, p};
+    const detail::QuadratureMarch m =
+        detail::quadrature_march(f, x_end, 1.0, mean_rel_tolerance, x_end, max_panels);
+    r.po2_mean_mmHg = m.integral;
+    r.substeps = m.capped ? max_panels : m.panels;
+    return r;
+  }
+  const double u_in = ::log(po2_in_mmHg);
+  const detail::LogPo2Integrand f{u_in, ::log(p.p50_mmHg), p.hill_n, p.binding_capacity * hd, p.solubility, 1.0 / a,
+                                  km_mmHg};
+  // First panel: the whole way if phi were constant, at most one unit of ln P (the scale of the Hill
+  // curve); the controller takes over from there.
+  double p_unused;
+  const double h0 = 1.0 / f(0.0, p_unused);
+  const double h_first = h0 < 1.0 ? h0 : 1.0;
+  // Budget for x, relative to its total 1 (an error of x is a shift of the solution along the
+  // segment, the effect of any error of a 1-D autonomous ODE to first order): it moves C_out by
+  // a M(P_out)/M0 dx and the mean by at most P_out dx <= mean dx, so dx <= rel_tolerance
+  // max(C_out, floor) / (a M(P_out)/M0) and dx <= mean_rel_tolerance / 2. The outflow state is not
+  // known in advance: the first march takes the content term at the inflow, but not below
+  // rel_tolerance (a < C_in M0/M(P_in) means an outflow near or past exhaustion, where the term is
+  // either larger again or irrelevant); when the outflow found needs less, the march is repeated with
+  // its budget. A march that runs into max_substeps gives way to the previous one.
+  const detail::ShiftBudget x_budget{a, km_mmHg, hd, floor, rel_tolerance, 0.5 * mean_rel_tolerance, p};
+  double tol_x = x_budget(po2_in_mmHg, rel_tolerance), tol_i = 0.5 * mean_rel_tolerance;
+  detail::QuadratureMarch m{}, previous{};
+  bool have_previous = false;
+  for (int march = 0; march < 3; ++march) {
+    m = detail::quadrature_march(f, 1.0, tol_x, tol_i, h_first, max_panels);
+    if (m.capped && have_previous) {
+      m = previous;
+      m.capped = true;
+      break;
+    }
+    // Estimated errors of the outflow state and the mean, against the tolerances.
+    const double p_out = m.po2_end;
+    const double c_out = content(p_out, hd, p);
+    const double e_c = a * p_out / (p_out + km_mmHg) * m.err_x;
+    const double e_i = p_out * m.err_x + m.err_i;
+    const double lim_c = rel_tolerance * (c_out > floor ? c_out : floor), lim_i = mean_rel_tolerance * m.integral;
+    if ((e_c <= lim_c && e_i <= lim_i) || m.capped) break;
+    previous = m;
+    have_previous = true;
+    const double b = x_budget(p_out, 0.0);
+    tol_x = b < 0.5 * tol_x ? b : 0.5 * tol_x;
+    if (e_i > lim_i) tol_i *= 0.5 * lim_i / e_i;
+  }
+  r.po2_out_mmHg = m.po2_end;
+  r.content_out = content(m.po2_end, hd, p);
+  r.flux_out_of_blood = flow_abs * (c_in - r.content_out);
+  r.po2_mean_mmHg = m.integral;
+  r.substeps = m.capped ? max_panels : m.panels;
+  return r;
 }
 
 /// Krogh-Erlich tissue PO2 in the cylinder r <= rho <= R_t around a vessel of radius r with wall
