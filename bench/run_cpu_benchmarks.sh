@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CPU benchmark suite (the numbers in bench/results/<date>_cpu-2core.md): hepaflow's flow solve on
 # lobule blocks 1e3..1e6 segments with CHOLMOD as the peer, the peer grid networks of
-# ../shared/tools/peer_flow_bench.py with scipy's CG+Jacobi on the same machine in the same run.
+# ../shared/tools/peer_flow_bench.py with scipy's CG+Jacobi on the same machine in the same run, and
+# the oxygen sweep (lumped Krogh tissue) on lobule blocks 1e5..1.2e6 segments.
 # Usage: bench/run_cpu_benchmarks.sh [RESULTS.md]
 # The peer needs scipy < 1.14 from PyPI (peer_flow_bench.py passes cg(tol=...), removed in 1.14):
 #   pip install "scipy<1.14"
@@ -32,4 +33,9 @@ hf=build/bin/hepaflow
   for n in 48 100; do python3 ../shared/tools/peer_flow_bench.py "$n" cg_jacobi 2>/dev/null | grep segments; done
   echo '```'
 } >> "$out"
+{
+  echo "## Oxygen sweep on lobule blocks (constant viscosity, lumped Krogh tissue)"
+  echo
+} >> "$out"
+"$hf" bench --backend cpu --oxygen krogh --sizes 1e5 4e5 1.2e6 --tolerance 1e-8 --repeat 3 -o "$out"
 echo "wrote $out"

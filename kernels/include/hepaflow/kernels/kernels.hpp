@@ -94,8 +94,8 @@ struct OxygenSweepParameters {
   oxygen::BloodOxygenParameters blood;
   double km_mmHg = 1.0;
   double default_inflow_po2_mmHg = 65.0;
-  double rel_tolerance = 1e-6;  ///< outflow content between resolutions (adaptive RK4)
-  int max_substeps = 256;       ///< deep anoxic tails (P << Km) would otherwise take thousands
+  double rel_tolerance = 1e-6;  ///< relative error of the outflow content (oxygen::integrate_segment)
+  int max_substeps = 256;       ///< quadrature panels per segment at most (93 needed on lobule blocks)
 };
 
 /// Viscosity laws selectable per run (MODEL.md §2).
