@@ -236,6 +236,18 @@ inline void node_net_outflow(std::size_t nodes, const index_t* adj_ptr, const in
                    NodeNetOutflowOp{adj_ptr, adj_segment, from, flow, net_outflow});
 }
 
+// ------------------------------------------------------------------ remodelling (MODEL.md §4-5)
+struct RemodelSegmentOp {
+  remodel::RemodelParameters p;
+  remodel::RemodelFields f;
+  HF_HOST_DEVICE void operator()(index_t s) const { remodel::remodel_segment(s, p, f); }
+};
+
+inline void remodel_segments(std::size_t segments, const remodel::RemodelParameters& p, const remodel::RemodelFields& f) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(static_cast<index_t>(segments)), RemodelSegmentOp{p, f});
+}
+
 // ------------------------------------------------------------------ rheology (MODEL.md §2)
 // Apparent viscosity mu_e = mu_plasma * eta_rel(D, H_D) with D = 2 r in um; laws in
 // hepaflow/kernels/rheology.hpp (Pries et al. 1994 in vivo; Pries et al. 1992 in vitro).
@@ -550,6 +562,7 @@ inline KernelSet common_kernel_set() {
   k.segment_flow = &segment_flow;
   k.velocity_and_shear = &velocity_and_shear;
   k.node_net_outflow = &node_net_outflow;
+  k.remodel_segments = &remodel_segments;
   k.apparent_viscosity = &apparent_viscosity;
   k.haematocrit_level = &haematocrit_level;
   k.lerp = &lerp;

@@ -2,6 +2,7 @@
 // The subcommands of the hepaflow program. Each returns the process exit code or throws
 // hepaflow::Error (mapped to its exit code by main).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hepaflow/config/case_config.hpp"
@@ -53,6 +54,31 @@ struct BenchArguments {
   std::string command_line;
 };
 int bench_command(const BenchArguments& args);
+
+struct SweepArguments {
+  std::string case_path;
+  std::vector<std::string> params;    ///< --param table.key=v1,v2,... (first varies slowest)
+  std::vector<std::string> overrides; ///< --set, given to every member
+  std::string output_dir;             ///< empty: results/<case name>_sweep
+  int jobs = 0;                       ///< members at once; 0: hardware threads / 2 (at least 1)
+  std::string backend;                ///< empty: the case's solver.backend
+  bool overwrite = false;
+  bool quiet = false;
+};
+/// Run the cartesian product of the --param lists, each member a child `hepaflow run` process, and
+/// tabulate them in DIR/sweep.csv (sweep_command.cpp).
+int sweep_command(const SweepArguments& args);
+
+/// Split a --param value list on the commas outside [], {} and quotes ("a,[1,2],'x,y'" -> 3).
+std::vector<std::string> split_sweep_values(const std::string& list);
+
+/// Sweep metrics of one member's history.csv text (header, then one numeric row per step; a
+/// time_d column): final_M, mean_M (trapezoidal time average) and change_M per column M other than
+/// step, time_d, segments, sprouts, wall_time_s, in column order. InputError if it is malformed.
+std::vector<std::pair<std::string, double>> history_metrics(const std::string& csv_text);
+/// final_M for every top-level number of a member's summary.json text (strings, booleans, null and
+/// nested values skipped), in file order. InputError if it is not a JSON object.
+std::vector<std::pair<std::string, double>> summary_metrics(const std::string& json_text);
 
 /// Load the network a case names (file or generator), apply its boundary conditions and validate it.
 Network load_case_network(const CaseConfig& config, std::vector<std::string>* warnings);

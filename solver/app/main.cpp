@@ -69,6 +69,24 @@ int main(int argc, char** argv) {
 
   auto* info_cmd = cli.add_subcommand("info", "Version, backends, devices and optional components");
 
+  app::SweepArguments sweep;
+  auto* sweep_cmd = cli.add_subcommand(
+      "sweep", "Run a case for every combination of --param values (one `run` child process each); table in DIR/sweep.csv");
+  sweep_cmd->add_option("case", sweep.case_path, "Case file (TOML)")->required();
+  sweep_cmd->add_option("--param", sweep.params,
+                        "table.key=v1,v2,... (repeatable; the first varies slowest; bare numbers get the key's unit)")
+      ->required()
+      ->allow_extra_args(false);  // one value per --param, so the case may also come after them
+  sweep_cmd->add_option("--set", sweep.overrides, "Override a case key in every member: table.key=value (repeatable)")
+      ->allow_extra_args(false);
+  sweep_cmd->add_option("-o,--output", sweep.output_dir, "Output folder (default: results/<case name>_sweep)");
+  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "Members run at once (default: hardware threads / 2)")
+      ->check(CLI::PositiveNumber);
+  sweep_cmd->add_option("--backend", sweep.backend, "auto | cpu | cuda (default: the case's solver.backend)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  sweep_cmd->add_flag("--overwrite", sweep.overwrite, "Allow writing into a non-empty output folder");
+  sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "Only print errors");
+
   app::BenchArguments bench;
   auto* bench_cmd = cli.add_subcommand("bench", "Benchmark the flow solve on lobule blocks (or a network file)");
   bench_cmd->add_option("--sizes", bench.sizes, "Target segment counts (default 1e3 1e4 1e5 1e6)");
@@ -114,6 +132,7 @@ int main(int argc, char** argv) {
       return app::generate_command(gen);
     }
     if (*conv_cmd) return app::convert_command(conv);
+    if (*sweep_cmd) return app::sweep_command(sweep);
     if (*info_cmd) return app::info_command();
     if (*bench_cmd) {
       bench.direct = !no_direct;

@@ -1,5 +1,6 @@
 // hepaflow run / check: case file -> network -> steady flow -> output folder.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include "hepaflow/io/sha256.hpp"
 #include "hepaflow/meshes/generators.hpp"
 #include "hepaflow/meshes/network_io.hpp"
+#include "hepaflow/simulation/remodelling_run.hpp"
 #include "hepaflow/simulation/steady_flow.hpp"
 #include "hepaflow/units.hpp"
 #include "hepaflow/version.hpp"
@@ -39,6 +41,8 @@ class RunLog {
     if (!quiet_) std::cerr << line << "\n";
     text_ += line + "\n";
   }
+  /// Into log.txt only (the terminal shows a progress line instead).
+  void silent(const std::string& line) { text_ += line + "\n"; }
   const std::string& text() const { return text_; }
 
  private:
@@ -67,6 +71,192 @@ void create_output_folder(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw IoError("cannot create output folder " + dir + ": " + ec.message());
+}
+
+/// Per-segment oxygen arrays of a solution (all of one length), for solution_fields().
+struct OxygenArrays {
+  const std::vector<double>& po2_in;
+  const std::vector<double>& po2_out;
+  const std::vector<double>& po2_mean;
+  const std::vector<double>& so2;
+  const std::vector<double>& o2_flux;   ///< [m^3 O2 (STP)/s]
+  const std::vector<double>& node_po2;  ///< [mmHg]
+};
+
+/// The .vtp arrays of a flow (and oxygen) solution, with their units in the names (DESIGN.md
+/// Conventions): one place for the steady and the remodelling runs.
+io::NetworkFields solution_fields(const Network& net, double plasma_viscosity, const std::vector<double>& flow,
+                                  const std::vector<double>& velocity, const std::vector<double>& shear,
+                                  const std::vector<double>& viscosity, const std::vector<double>& haematocrit,
+                                  const std::vector<double>& node_pressure, const OxygenArrays* o2) {
+  io::NetworkFields fields;
+  const std::size_t ns = net.num_segments();
+  io::NamedArray q{"flow_nl_per_min", std::vector<double>(ns)}, v{"velocity_mm_per_s", std::vector<double>(ns)},
+      tau{"wall_shear_stress_Pa", shear}, mu{"viscosity_cP", std::vector<double>(ns)},
+      relative{"relative_viscosity", std::vector<double>(ns)};
+  for (std::size_t s = 0; s < ns; ++s) {
+    q.values[s] = flow[s] / units::nl_per_min;
+    v.values[s] = velocity[s] / units::mm_per_s;
+    mu.values[s] = viscosity[s] / units::cP;
+    relative.values[s] = viscosity[s] / plasma_viscosity;
+  }
+  fields.cell_data = {q, v, tau, mu, relative, {"haematocrit", haematocrit}, {"zone", net.zone}};
+  if (o2) {
+    io::NamedArray o2_flux{"o2_flux_nl_per_min", o2->o2_flux};
+    for (double& x : o2_flux.values) x /= units::nl_per_min;  // nl O2 (STP) per min into the tissue
+    fields.cell_data.push_back({"po2_in_mmHg", o2->po2_in});
+    fields.cell_data.push_back({"po2_out_mmHg", o2->po2_out});
+    fields.cell_data.push_back({"po2_mean_mmHg", o2->po2_mean});
+    fields.cell_data.push_back({"so2", o2->so2});
+    fields.cell_data.push_back(o2_flux);
+  }
+  io::NamedArray p{"pressure_mmHg", std::vector<double>(net.num_nodes())};
+  for (std::size_t i = 0; i < net.num_nodes(); ++i) p.values[i] = node_pressure[i] / units::mmHg;
+  fields.point_data = {p};
+  if (o2) fields.point_data.push_back({"po2_mmHg", o2->node_po2});
+  return fields;
+}
+
+/// A progress line on a terminal (step, simulated time, ETA), overwritten in place.
+void progress_line(const RemodellingRun& run, double elapsed_s) {
+  const int done = run.step(), total = std::max(1, run.total_steps());
+  const double eta = done > 0 ? elapsed_s / done * (total - done) : 0.0;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "\r  step %d/%d  t = %.1f d  elapsed %.0f s  ETA %.0f s   ", done, total,
+                run.time_s() / units::day, elapsed_s, eta);
+  std::cerr << buf << (done >= total ? "\n" : "") << std::flush;
+}
+
+/// The .vtp arrays of a remodelling step: the solution's plus the disease state (MODEL.md §4-5).
+io::NetworkFields remodelling_fields(const RemodellingRun& run, const CaseConfig& config) {
+  const Network& net = run.network();
+  const RemodellingSolution& sol = run.solution();
+  const DiseaseState& st = run.disease();
+  const bool oxygen = config.oxygen.tissue_model != "none";
+  const OxygenArrays o2{sol.po2_in, sol.po2_out, sol.po2_mean, sol.so2, sol.o2_flux, sol.node_po2};
+  io::NetworkFields fields = solution_fields(net, config.blood.plasma_viscosity, sol.flow, sol.velocity,
+                                             sol.wall_shear_stress, sol.viscosity, sol.haematocrit, sol.node_pressure,
+                                             oxygen ? &o2 : nullptr);
+  const std::size_t m = net.num_segments();
+  io::NamedArray signal{"msc_signal", std::vector<double>(m)}, age{"segment_age_d", std::vector<double>(m)},
+      factor{"radius_factor", std::vector<double>(m)}, septal{"septal", std::vector<double>(m)};
+  for (std::size_t s = 0; s < m; ++s) {
+    signal.values[s] = sol.msc_signal[s] * 1e-6;  // cells per ml of tissue
+    age.values[s] = std::isfinite(st.birth_time[s]) ? (run.time_s() - st.birth_time[s]) / units::day : std::nan("");
+    const double r0 = std::isfinite(st.birth_time[s]) ? st.mature_radius[s] : st.base_radius[s];
+    factor.values[s] = st.radius[s] / r0;
+    septal.values[s] = st.septal[s];
+  }
+  for (io::NamedArray a : {io::NamedArray{"hsc_activation", st.activation}, io::NamedArray{"hsc_tone", st.tone},
+                           io::NamedArray{"capillarization", st.capillarization}, io::NamedArray{"collagen", st.collagen},
+                           io::NamedArray{"closed", st.closed}, signal, io::NamedArray{"msc_effect", st.effect}, age,
+                           factor, septal, io::NamedArray{"function_index", st.function}})
+    fields.cell_data.push_back(std::move(a));
+  if (oxygen) {
+    fields.cell_data.push_back({"tissue_po2_mmHg", sol.tissue_po2});
+    fields.cell_data.push_back({"tissue_hypoxic_fraction", sol.tissue_hypoxic});
+  }
+  return fields;
+}
+
+int run_remodelling(const RunArguments& args, const CaseConfig& config, const Network& healthy,
+                    const KernelSet& backend, const std::string& device, RunLog& log, const std::string& out_dir,
+                    clock_type::time_point t_start) {
+  RemodellingRun run(config, healthy, backend);
+  for (const auto& line : run.setup_log()) log(line);
+  create_output_folder(out_dir);
+  const std::string dir = out_dir + "/";
+  io::write_file_atomically(dir + "case.resolved.toml", [&](std::ostream& o) { o << config.resolved_toml; });
+  const bool vtk = config.output.vtk && io::vtk_output_available();
+  if (config.output.vtk && !vtk) log("warning: output.vtk = true but this hepaflow was built without VTK: no .vtp written");
+  const bool terminal = !args.quiet && isatty(STDERR_FILENO);
+  std::vector<io::PvdEntry> series;
+  std::string history = history_csv_header() + "\n";
+  const HistoryRow first = run.row();
+  double vtk_seconds = 0;
+  const auto t_loop = clock_type::now();
+  while (true) {
+    // Outputs of this step: history.csv after every step, the network at output steps (the .pvd is
+    // rewritten after the .vtp it lists, so a killed run leaves a valid series).
+    history += history_csv_line(run.row()) + "\n";
+    io::write_file_atomically(dir + "history.csv", [&](std::ostream& o) { o << history; });
+    if (vtk && run.output_due()) {
+      const auto t = clock_type::now();
+      char name[32];
+      std::snprintf(name, sizeof name, "network_%06zu.vtp", series.size());
+      io::write_network_vtp(dir + name, run.network(), remodelling_fields(run, config));
+      series.push_back({run.time_s() / units::day, name});
+      io::write_pvd(dir + "network.pvd", series);
+      vtk_seconds += seconds_since(t);
+    }
+    if (terminal) progress_line(run, seconds_since(t_loop));
+    if (args.quiet || terminal) log.silent(run.step_log());
+    else log(run.step_log());
+    if (run.done()) break;
+    run.advance();
+  }
+  const HistoryRow& last = run.row();
+  const double wall = seconds_since(t_start);
+  io::JsonObject summary;
+  summary.add("case", config.name)
+      .add("disease_stage", config.disease.stage)
+      .add("steps", run.step())
+      .add("time_d", last.time_d)
+      .add("segments", last.segments)
+      .add("sprouts", last.sprouts)
+      .add("nodes", run.network().num_nodes())
+      .add("open_segments", run.solution().open_segments)
+      .add("boundary_hold", config.boundary_control.hold)
+      .add("infusions", config.therapy.infusions.size());
+  const auto add_row = [&](const std::string& prefix, const HistoryRow& r) {
+    summary.add(prefix + "pressure_drop_mmHg", r.pressure_drop_mmHg)
+        .add(prefix + "resistance_mmHg_min_per_nl", r.resistance_mmHg_min_per_nl)
+        .add(prefix + "total_inflow_nl_per_min", r.total_flow_nl_per_min)
+        .add(prefix + "perfused_fraction", r.perfused_fraction)
+        .add(prefix + "flow_cv", r.flow_cv)
+        .add(prefix + "shunt_flow_fraction", r.shunt_flow_fraction)
+        .add(prefix + "po2_periportal_mmHg", r.po2_periportal_mmHg)
+        .add(prefix + "po2_midzonal_mmHg", r.po2_midzonal_mmHg)
+        .add(prefix + "po2_pericentral_mmHg", r.po2_pericentral_mmHg)
+        .add(prefix + "po2_tissue_mean_mmHg", r.po2_tissue_mean_mmHg)
+        .add(prefix + "hypoxic_fraction", r.hypoxic_fraction)
+        .add(prefix + "function_index", r.function_index)
+        .add(prefix + "cpa_mean", r.cpa_mean)
+        .add(prefix + "hsc_activation_mean", r.hsc_activation_mean)
+        .add(prefix + "closed_fraction", r.closed_fraction);
+  };
+  add_row("", last);
+  add_row("initial_", first);
+  const SteadyFlowResult& steady = run.solution().steady;
+  summary.add("max_mass_imbalance", steady.metrics.max_mass_imbalance)
+      .add("solver_method", steady.solve.method)
+      .add("solver_iterations", steady.solve.iterations)
+      .add("rheology_converged", steady.rheology.converged)
+      .add("o2_mass_balance_error", steady.has_oxygen ? steady.oxygen.mass_balance_error : std::nan(""))
+      .add("backend", steady.backend)
+      .add("wall_time_s", wall);
+  io::JsonObject timings;
+  timings.add("steps_s", seconds_since(t_loop) - vtk_seconds).add("write_vtk_s", vtk_seconds).add("total_s", wall);
+  io::JsonObject info;
+  info.add("hepaflow_version", HEPAFLOW_VERSION)
+      .add("git_hash", HEPAFLOW_GIT_HASH)
+      .add("date_utc", utc_timestamp())
+      .add("backend", steady.backend)
+      .add("device", device)
+      .add("cuda_built", kernels::cuda::built_with_cuda())
+      .add("case_path", fs::absolute(args.case_path).string())
+      .add("case_sha256", io::sha256_file(args.case_path))
+      .add("command_line", args.command_line)
+      .add("timings", timings);
+  io::write_file_atomically(dir + "summary.json", [&](std::ostream& o) { o << summary.str() << "\n"; });
+  io::write_file_atomically(dir + "run_info.json", [&](std::ostream& o) { o << info.str() << "\n"; });
+  std::ostringstream done;
+  done << "wrote " << out_dir << "/ in " << wall << " s: history.csv (" << run.step() + 1 << " rows), "
+       << series.size() << " network_NNNNNN.vtp + network.pvd, summary.json, run_info.json, case.resolved.toml, log.txt";
+  log(done.str());
+  io::write_file_atomically(dir + "log.txt", [&](std::ostream& o) { o << log.text(); });
+  if (!args.quiet) std::cout << "results: " << fs::absolute(out_dir).string() << "\n";
+  return 0;
 }
 
 }  // namespace
@@ -128,6 +318,11 @@ int run_command(const RunArguments& args) {
       std::string(backend.backend_name) == "cuda" ? kernels::cuda::device_name() : std::string("host CPU");
   log(std::string("backend: ") + backend.backend_name + " (" + device + ")");
 
+  // Disease, therapy or time stepping: the remodelling run (MODEL.md §4-5).
+  if (config.time.given || config.disease.stage != "none" || config.disease.constriction > 0 ||
+      config.boundary_control.hold != "pressure")
+    return run_remodelling(args, config, net, backend, device, log, out_dir, t_start);
+
   // 3. Steady flow.
   const SteadyFlowResult flow = solve_steady_flow(net, config.blood, config.solver, backend, &config.oxygen,
                                                    config.network.flows_from_file);
@@ -171,33 +366,11 @@ int run_command(const RunArguments& args) {
     if (!io::vtk_output_available()) {
       log("warning: output.vtk = true but this hepaflow was built without VTK: no .vtp written");
     } else {
-      io::NetworkFields fields;
-      const std::size_t ns = net.num_segments();
-      io::NamedArray q{"flow_nl_per_min", std::vector<double>(ns)}, v{"velocity_mm_per_s", std::vector<double>(ns)},
-          tau{"wall_shear_stress_Pa", flow.wall_shear_stress}, mu{"viscosity_cP", std::vector<double>(ns)};
-      for (std::size_t s = 0; s < ns; ++s) {
-        q.values[s] = flow.flow[s] / units::nl_per_min;
-        v.values[s] = flow.velocity[s] / units::mm_per_s;
-        mu.values[s] = flow.viscosity[s] / units::cP;
-      }
-      io::NamedArray zone{"zone", net.zone}, hd{"haematocrit", flow.haematocrit},
-          relative{"relative_viscosity", std::vector<double>(ns)};
-      for (std::size_t s = 0; s < ns; ++s) relative.values[s] = flow.viscosity[s] / config.blood.plasma_viscosity;
-      fields.cell_data = {q, v, tau, mu, relative, hd, zone};
-      if (flow.has_oxygen) {
-        const OxygenResult& o = flow.oxygen;
-        io::NamedArray o2_flux{"o2_flux_nl_per_min", o.o2_flux_to_tissue};
-        for (double& x : o2_flux.values) x /= units::nl_per_min;  // nl O2 (STP) per min into the tissue
-        fields.cell_data.push_back({"po2_in_mmHg", o.po2_in});
-        fields.cell_data.push_back({"po2_out_mmHg", o.po2_out});
-        fields.cell_data.push_back({"po2_mean_mmHg", o.po2_mean});
-        fields.cell_data.push_back({"so2", o.so2_mean});
-        fields.cell_data.push_back(o2_flux);
-      }
-      io::NamedArray p{"pressure_mmHg", std::vector<double>(net.num_nodes())};
-      for (std::size_t i = 0; i < net.num_nodes(); ++i) p.values[i] = flow.node_pressure[i] / units::mmHg;
-      fields.point_data = {p};
-      if (flow.has_oxygen) fields.point_data.push_back({"po2_mmHg", flow.oxygen.node_po2});
+      const OxygenResult& o = flow.oxygen;
+      const OxygenArrays o2{o.po2_in, o.po2_out, o.po2_mean, o.so2_mean, o.o2_flux_to_tissue, o.node_po2};
+      const io::NetworkFields fields =
+          solution_fields(net, config.blood.plasma_viscosity, flow.flow, flow.velocity, flow.wall_shear_stress,
+                          flow.viscosity, flow.haematocrit, flow.node_pressure, flow.has_oxygen ? &o2 : nullptr);
       io::write_network_vtp(dir + "network_000000.vtp", net, fields);
       io::write_pvd(dir + "network.pvd", {{0.0, "network_000000.vtp"}});
       written.insert(written.end(), {"network_000000.vtp", "network.pvd"});

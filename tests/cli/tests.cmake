@@ -20,3 +20,11 @@ if(HEPAFLOW_BASH)
                        PROPERTIES LABELS cli SKIP_RETURN_CODE 77 TIMEOUT 600 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE
                                   RESOURCE_LOCK hepaflow_xvfb)
 endif()
+
+# sweep_test.cpp (found by tests/CMakeLists.txt's glob) also unit-tests the sweep's arithmetic
+# (history_metrics, summary_metrics, split_sweep_values), which lives in the program's sources:
+# compile that one file into the test.
+if(TARGET hf_cli_sweep_test)
+  target_sources(hf_cli_sweep_test PRIVATE ${PROJECT_SOURCE_DIR}/solver/app/sweep_command.cpp)
+  target_include_directories(hf_cli_sweep_test PRIVATE ${PROJECT_SOURCE_DIR}/solver/app)
+endif()

@@ -383,13 +383,51 @@ TEST_F(CaseFile, RheologyLawsAndLoopSettingsAreRead) {
   EXPECT_EQ(error(head + "[blood]\nviscosity_law = \"pries2005\"\n").rfind("case.toml:7:17: blood.viscosity_law", 0), 0u);
 }
 
-TEST_F(CaseFile, PlannedTablesAreRejectedNotIgnored) {
-  const auto lines = errors(head + "[disease]\nstage = \"F3\"\n"
-                                   "[therapy]\n[time]\nend = \"56 d\"\n");
-  ASSERT_EQ(lines.size(), 3u) << ::testing::PrintToString(lines);
-  EXPECT_EQ(lines[0], "case.toml:6:1: [disease] is not available yet in this version");
-  EXPECT_EQ(lines[1], "case.toml:8:1: [therapy] is not available yet in this version");
-  EXPECT_EQ(lines[2], "case.toml:9:1: [time] is not available yet in this version");
+TEST_F(CaseFile, DiseaseStagePresetFillsEveryValueTheCaseDoesNotGive) {
+  const CaseConfig c = load(head + "[disease]\nstage = \"F3\"\ncollagen = [0.2, 0.1, 0.05]\nshunt_radius = \"9 um\"\n");
+  EXPECT_EQ(c.disease.stage, "F3");
+  EXPECT_DOUBLE_EQ(c.disease.activation[0], 0.7);   // preset
+  EXPECT_DOUBLE_EQ(c.disease.closed_fraction[1], 0.15);
+  EXPECT_DOUBLE_EQ(c.disease.collagen[1], 0.1);     // given
+  EXPECT_NEAR(c.disease.shunt_radius, 9e-6, 1e-18);
+  EXPECT_NEAR(c.disease.septum_radius, 20e-6, 1e-18);
+  EXPECT_FALSE(c.time.given);
+  // The resolved case holds the preset values, so it reruns without the preset table.
+  EXPECT_NE(c.resolved_toml.find("activation = [0.7, 0.45, 0.3]\n"), std::string::npos) << c.resolved_toml;
+  EXPECT_NE(c.resolved_toml.find("collagen = [0.2, 0.1, 0.05]\n"), std::string::npos);
+  const CaseConfig none = load(head);
+  EXPECT_EQ(none.disease.stage, "none");
+  EXPECT_DOUBLE_EQ(none.disease.activation[0], 0.0);
+  EXPECT_EQ(error(head + "[disease]\nstage = \"F5\"\n"),
+            "case.toml:7:9: disease.stage = \"F5\" is not one of: none, F0, F1, F2, F3, F4; did you mean 'F0'?");
+  EXPECT_EQ(error(head + "[disease]\ntone = [0.5, 0.2]\n"),
+            "case.toml:7:8: disease.tone must have 3 entries, e.g. [0.5, 0.5, 0.5]");
+  EXPECT_EQ(error(head + "[disease]\ntone = [0.5, 2, 0.1]\n"),
+            "case.toml:7:8: disease.tone entry 2 is out of range: must be in [0, 1]");
+}
+
+TEST_F(CaseFile, TherapyScheduleAndTimeAreReadAndChecked) {
+  const CaseConfig c = load(head + "[therapy]\ndose = \"1e6 cells/kg\"\nroute = \"portal_vein\"\ncount = 2\n"
+                                   "interval = \"14 d\"\n[[therapy.infusion]]\ntime = \"7 d\"\ndose = \"5e5 cells/kg\"\n"
+                                   "route = \"intrahepatic\"\nsite_um = [100, 0, 50]\n[time]\nend = \"8 wk\"\n");
+  ASSERT_EQ(c.therapy.infusions.size(), 3u);
+  EXPECT_EQ(c.therapy.infusions[0].route, "portal_vein");
+  EXPECT_DOUBLE_EQ(c.therapy.infusions[1].time, 7 * 86400.0);  // sorted by time
+  EXPECT_EQ(c.therapy.infusions[1].route, "intrahepatic");
+  EXPECT_NEAR(c.therapy.infusions[1].site[0], 100e-6, 1e-18);
+  EXPECT_DOUBLE_EQ(c.therapy.infusions[2].time, 14 * 86400.0);
+  EXPECT_TRUE(c.time.given);
+  EXPECT_DOUBLE_EQ(c.time.end, 56 * 86400.0);
+  EXPECT_DOUBLE_EQ(c.time.step, 86400.0);
+  EXPECT_NEAR(c.therapy.ec50, 3e4 * 86400.0 / 1e-6, 1e6);  // "3e4 cells d/ml" in SI
+  EXPECT_EQ(error(head + "[therapy]\ndose = \"1e6 cells/kg\"\n"),
+            "case.toml:6:1: [therapy] gives infusions but the case has no [time] table (add e.g. [time] end = \"56 d\")");
+  EXPECT_EQ(error(head + "[time]\nstep = \"1 d\"\n"), "case.toml:6:1: missing required key 'end' in [time]");
+  EXPECT_EQ(error(head + "[time]\nend = \"1 d\"\nstep = \"2 d\"\n"),
+            "case.toml:6:1: time.step (2 d) is longer than time.end (1 d)");
+  EXPECT_EQ(error(head + "[boundary]\nhold = \"flow\"\n"),
+            "case.toml:7:8: boundary.hold = \"flow\" is not one of: pressure, inflow, source; did you mean 'inflow'?");
+  EXPECT_EQ(load(head + "[boundary]\nhold = \"inflow\"\n").boundary_control.hold, "inflow");
 }
 
 TEST_F(CaseFile, GridTissueModelKeysAreRead) {
@@ -432,7 +470,7 @@ TEST_F(CaseFile, DuplicateBoundaryNodeIdsAreErrors) {
 
 TEST_F(CaseFile, BoundaryNodeMustBeAnArrayOfTables) {
   EXPECT_EQ(error(head + "[boundary.node]\nid = 3\npressure = \"1 mmHg\"\n"),
-            "case.toml:6:1: boundary.node must be written as [[boundary.node]] tables, one per node");
+            "case.toml:6:1: boundary.node must be written as [[boundary.node]] tables, one per entry");
   EXPECT_EQ(error(head + "[boundary]\nnodes = 1\n"),
             "case.toml:7:1: unknown key 'nodes' in [boundary]; did you mean 'node'?");
 }
@@ -471,7 +509,8 @@ TEST_F(CaseOverride, UnknownKeyIsAnErrorAtTheOverride) {
 
 TEST_F(CaseOverride, BadValueIsAnErrorAtTheOverride) {
   EXPECT_EQ(error(head, {"blood.viscosity=4"}), "--set blood.viscosity: blood.viscosity = 4 needs a unit, e.g. \"4 cP\"");
-  EXPECT_EQ(error(head, {"disease.stage=F3"}), "--set disease.stage: [disease] is not available yet in this version");
+  EXPECT_EQ(error(head, {"disease.stage=F7"}),
+            "--set disease.stage: disease.stage = \"F7\" is not one of: none, F0, F1, F2, F3, F4; did you mean 'F0'?");
 }
 
 TEST_F(CaseOverride, MalformedOverridesAreErrors) {
@@ -480,7 +519,7 @@ TEST_F(CaseOverride, MalformedOverridesAreErrors) {
   EXPECT_EQ(lines[0], "--set noequals: 'noequals' is not an override: write table.key=value, e.g. blood.viscosity=\"4 cP\"");
   EXPECT_EQ(lines[1].rfind("--set =3: '=3' is not an override", 0), 0u);
   EXPECT_EQ(lines[2].rfind("--set a b: 'a b=1' is not an override", 0), 0u);
-  EXPECT_EQ(lines[3], "--set boundary.node.id: boundary.node must be written as [[boundary.node]] tables, one per node");
+  EXPECT_EQ(lines[3], "--set boundary.node.id: boundary.node must be written as [[boundary.node]] tables, one per entry");
   EXPECT_EQ(lines[4], "--set case.name.x: cannot set keys inside 'case.name': it is a string");
 }
 
@@ -592,7 +631,7 @@ TEST(CaseReference, NamesEveryTableAndKey) {
   for (const char* s : {"## [case]", "## [network]", "## [blood]", "## [[boundary.node]]", "## [solver]",
                         "## [output]", "`schema_version`", "`viscosity_law`", "`\"pries1994_invivo\"`",
                         "`radius_is_diameter`", "`max_iterations`", "## [oxygen]", "`consumption_periportal`",
-                        "`[time]`", "mmHg", "nl/min", "mol/m^3/s"})
+                        "## [time]", "## [disease] stage presets", "cells d/ml", "mmHg", "nl/min", "mol/m^3/s"})
     EXPECT_NE(md.find(s), std::string::npos) << s;
 }
 

@@ -20,7 +20,12 @@
 //   [oxygen]   tissue_model (none|krogh|grid), grid_spacing, grid_region, intravascular_resistance,
 //              coupling_tolerance, coupling_max_iterations, inflow_po2, p50, hill_n, binding_capacity, solubility,
 //              consumption_periportal/pericentral, km, hypoxia_threshold
-//   [disease] [therapy] [time]: planned; a case using them is rejected, never ignored.
+//   [boundary] hold (pressure|inflow), total_inflow
+//   [disease]  stage (none|F0..F4) and its preset values (zonal triples, septa, shunts), constriction,
+//              coupling constants, time constants, VEGF/sprouting, function index, seed
+//   [therapy]  regular schedule (dose, route, start, count, interval, site_um), delivery, residence,
+//              signal and effect; [[therapy.infusion]] time, dose, route, site_um
+//   [time]     end (required when present), step, output_interval
 //
 // Rules: dimensional values are strings with a unit ("6 mmHg"; a bare number is an error); unknown
 // keys and tables are errors with "did you mean"; every problem is collected and all are thrown
@@ -60,7 +65,7 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 
 // ---- the schema ---------------------------------------------------------------------------------
 
-enum class Kind { string, choice, path, integer, number, boolean, quantity, int_array };
+enum class Kind { string, choice, path, integer, number, boolean, quantity, int_array, number_array, quantity_array };
 
 /// A checked value, ready to be stored into CaseConfig.
 struct Value {
@@ -69,6 +74,8 @@ struct Value {
   double number = 0.0;                ///< number, quantity (SI)
   bool boolean = false;
   std::vector<std::int64_t> integers; ///< int_array
+  std::vector<double> numbers;        ///< number_array, quantity_array (SI)
+  std::vector<std::string> texts;     ///< quantity_array (as written)
 };
 
 using Store = void (*)(CaseConfig&, const Value&);
@@ -97,7 +104,10 @@ struct Key {
   std::vector<std::string> planned;                ///< choice values named but not available yet
   std::string planned_note;        ///< why ("rheology is planned")
   Range range;
-  std::size_t count = 0;           ///< int_array: number of entries (0 = any)
+  std::size_t count = 0;           ///< arrays: number of entries (0 = any)
+  /// Default that depends on keys read before (the [disease] stage preset): TOML text, "" = none.
+  std::string (*dynamic_default)(const CaseConfig&, const std::string& name) = nullptr;
+  std::string dynamic_default_doc; ///< how the reference names it ("stage preset")
   std::string variant;             ///< [network]: "file" / "generator" keys; "" = always
   std::string doc;
   Store store = nullptr;
@@ -112,6 +122,9 @@ struct Key {
   Key& entries(std::size_t n) { count = n; return *this; }
   Key& only(std::string v) { variant = std::move(v); return *this; }
   Key& says(std::string text) { doc = std::move(text); return *this; }
+  Key& from(std::string (*f)(const CaseConfig&, const std::string&), std::string what) {
+    dynamic_default = f; dynamic_default_doc = std::move(what); return *this;
+  }
   Key& to(Store s) { store = s; return *this; }
 };
 
@@ -151,19 +164,37 @@ const std::vector<TableInfo>& tables() {
        "`generator`). Keys marked *file* apply to network files only, keys marked *generator* to "
        "generated networks only; giving them for the other kind is an error."},
       {"blood", false, false, "Blood rheology and the default inflow haematocrit."},
-      {"boundary", false, false, "Holds the `[[boundary.node]]` tables."},
+      {"boundary", false, false,
+       "How the network's inflow is controlled; holds the `[[boundary.node]]` tables. With `hold = "
+       "\"inflow\"` every boundary pressure is scaled about the lowest one so that the total inflow stays "
+       "at `total_inflow` (the portal inflow is maintained and the portal pressure follows the resistance, "
+       "as in portal hypertension). The scaling is exact because no viscosity law depends on the flow's "
+       "magnitude."},
       {"boundary.node", true, false,
        "Boundary conditions, one `[[boundary.node]]` table per node, for networks whose files carry "
        "none. Each gives exactly one of `pressure` and `flow`; ids must be unique."},
       {"solver", false, false, "The linear solve for the nodal pressures."},
       {"output", false, false, "What is written to the output directory."},
       {"oxygen", false, false, "Oxygen transport along the flow with tissue consumption (MODEL.md §3)."},
-      {"disease", false, true, "Fibrosis stage and remodelling (planned)."},
-      {"therapy", false, true, "MSC therapy: infusions, dose, route (planned)."},
-      {"time", false, true, "Remodelling time stepping (planned)."},
+      {"disease", false, false,
+       "Fibrosis state per segment and its dynamics (MODEL.md §4-5; PARAMETERS.md §4, §7.2). `stage` "
+       "picks a preset (table below); every preset value can be overridden. Zonal triples are "
+       "[periportal, midzonal, pericentral] values of the zone thirds, interpolated linearly in the zone "
+       "coordinate between the thirds' centres; networks without zones take the midzonal value. The "
+       "preset state is a steady state of the dynamics: without therapy nothing changes."},
+      {"therapy", false, false,
+       "MSC therapy (MODEL.md §5; PARAMETERS.md §5, §7.3): a regular schedule (`dose`, `route`, `start`, "
+       "`count`, `interval`) plus any `[[therapy.infusion]]` entries; delivery to the liver by route, "
+       "residence, paracrine signal and an Emax effect with threshold and plateau."},
+      {"therapy.infusion", true, false, "Additional single infusions (time, dose, route, site)."},
+      {"time", false, false,
+       "Remodelling time steps (MODEL.md §5). Without [time] the case is one steady state (with the "
+       "disease state of `[disease]` applied)."},
   };
   return list;
 }
+
+std::string stage_preset(const CaseConfig& c, const std::string& name) { return disease_preset(c.disease.stage, name); }
 
 const std::vector<Key>& schema() {
   using D = Dimension;
@@ -366,6 +397,248 @@ const std::vector<Key>& schema() {
       key("oxygen", "tissue_solubility", Kind::number).def("3.1e-5").in(open(0, 1e-3))
           .says("O2 solubility in tissue, ml O2 per ml tissue per mmHg (with tissue_diffusivity: D alpha).")
           .to([](CaseConfig& c, const Value& v) { c.oxygen.tissue_solubility = v.number; }),
+
+      key("boundary", "hold", Kind::choice).of({"pressure", "inflow", "source"}).def("\"pressure\"")
+          .says("pressure = the boundary values as given; inflow = boundary pressures scaled about the lowest "
+                "one so the total inflow equals total_inflow (flow boundaries scale with them); source = the "
+                "network is fed by a pressure source through an upstream (splanchnic) resistance "
+                "source_resistance_ratio x its undiseased resistance, the source's pressure chosen so the "
+                "undiseased network sees the given pressures: as the network's resistance R rises, its inflow "
+                "falls as (1 + k) / (k + R/R0) and its pressure drop rises as (1 + k) (R/R0) / (k + R/R0).")
+          .to([](CaseConfig& c, const Value& v) { c.boundary_control.hold = v.text; }),
+      quantity_key("boundary", "total_inflow", D::flow).in(positive())
+          .says("Total inflow held with hold = \"inflow\" (default: that of the network without disease at "
+                "the given pressures).")
+          .to([](CaseConfig& c, const Value& v) { c.boundary_control.total_inflow = v.number; }),
+      key("boundary", "source_resistance_ratio", Kind::number).def("3.0").in(at_least(0))
+          .says("hold = \"source\": upstream resistance k in units of the undiseased network's; k = 3 makes "
+                "a 3.9-fold cirrhotic resistance raise the pressure drop 2.3-fold (rat micropuncture 2.9 -> "
+                "5.7 mmHg) and cut the inflow by 42 % (reduced effective hepatic blood flow in cirrhosis).")
+          .to([](CaseConfig& c, const Value& v) { c.boundary_control.source_resistance_ratio = v.number; }),
+
+      key("disease", "stage", Kind::choice).of({"none", "F0", "F1", "F2", "F3", "F4"}).def("\"none\"")
+          .says("METAVIR stage preset: none = no disease state; F0 healthy liver (small portal collagen); F1 "
+                "portal; F2 periportal; F3 bridging septa, 15-25 % closed, shunts; F4 cirrhosis, 30-50 % "
+                "closed, 20-33 % shunt flow (PARAMETERS.md §7.2).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.stage = v.text; }),
+      key("disease", "activation", Kind::number_array).entries(3).in(closed(0, 0.99)).from(stage_preset, "stage preset")
+          .says("HSC activation a by zone third (MODEL.md §4).")
+          .to([](CaseConfig& c, const Value& v) { std::copy_n(v.numbers.begin(), 3, c.disease.activation.begin()); }),
+      key("disease", "tone", Kind::number_array).entries(3).in(closed(0, 1)).from(stage_preset, "stage preset")
+          .says("HSC contractile tone tau by zone third (its disease set-point).")
+          .to([](CaseConfig& c, const Value& v) { std::copy_n(v.numbers.begin(), 3, c.disease.tone.begin()); }),
+      key("disease", "capillarization", Kind::number_array).entries(3).in(closed(0, 0.99)).from(stage_preset, "stage preset")
+          .says("Capillarization c (loss of fenestrae, basement membrane) by zone third.")
+          .to([](CaseConfig& c, const Value& v) { std::copy_n(v.numbers.begin(), 3, c.disease.capillarization.begin()); }),
+      key("disease", "collagen", Kind::number_array).entries(3).in(closed(0, 1)).from(stage_preset, "stage preset")
+          .says("Collagen proportionate area (CPA, fraction) of the tissue by zone third, outside septa.")
+          .to([](CaseConfig& c, const Value& v) { std::copy_n(v.numbers.begin(), 3, c.disease.collagen.begin()); }),
+      key("disease", "closed_fraction", Kind::number_array).entries(3).in(closed(0, 1)).from(stage_preset, "stage preset")
+          .says("Fraction of sinusoids closed (rarefaction) by zone third, chosen with the seeded RNG.")
+          .to([](CaseConfig& c, const Value& v) { std::copy_n(v.numbers.begin(), 3, c.disease.closed_fraction.begin()); }),
+      key("disease", "septa_fraction", Kind::number).in(closed(0, 1)).from(stage_preset, "stage preset")
+          .says("Fraction of portal inflow nodes from which a septum bridges to the nearest central node: "
+                "sinusoids within septum_radius of that line are closed and hold septum_collagen.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.septa_fraction = v.number; }),
+      quantity_key("disease", "septum_radius", D::length).in(positive()).from(stage_preset, "stage preset")
+          .says("Half-width of a septum.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.septum_radius = v.number; }),
+      key("disease", "septum_collagen", Kind::number).in(closed(0, 1)).from(stage_preset, "stage preset")
+          .says("Collagen fraction inside septa.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.septum_collagen = v.number; }),
+      key("disease", "shunt_fraction", Kind::number).in(closed(0, 1)).from(stage_preset, "stage preset")
+          .says("Fraction of portal inflow nodes joined to the nearest central node by a direct PT->CV shunt "
+                "vessel (Sherman 1990; Bhunchet & Fujieda 1993).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.shunt_fraction = v.number; }),
+      quantity_key("disease", "shunt_radius", D::length).in(positive()).from(stage_preset, "stage preset")
+          .says("Radius of the shunt vessels (outlet venules 15-25 um in diameter, PARAMETERS.md §7.2).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.shunt_radius = v.number; }),
+      key("disease", "constriction", Kind::number).def("0.0").in(closed(0, 0.9))
+          .says("Uniform narrowing of every segment's radius by this fraction (0.25 = ET-1 1 nM, Zhang 1994).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.constriction = v.number; }),
+      key("disease", "tone_narrowing", Kind::number).def("0.3").in(closed(0, 0.99))
+          .says("kappa_tone in r = r0 (1 - kappa_tone a tau)(1 - kappa_cap c): F4 (a = tau = 0.85) narrows "
+                "periportal sinusoids to 0.78 r0 (s_HSC 0.75-0.85, PARAMETERS.md §7.2).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.tone_narrowing = v.number; }),
+      key("disease", "capillarization_narrowing", Kind::number).def("0.05").in(closed(0, 0.99))
+          .says("kappa_cap: narrowing by basement membrane deposition (assumption).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.capillarization_narrowing = v.number; }),
+      key("disease", "capillarization_exchange", Kind::number).def("0.67").in(closed(0, 0.99))
+          .says("kappa_ex in k_w = k_w0 (1 - kappa_ex c): c = 1 triples the wall's O2 resistance, as a Disse "
+                "layer thickened by ~2 um would (PARAMETERS.md §7.2 +1-2 um).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.capillarization_exchange = v.number; }),
+      quantity_key("disease", "disse_width", D::length).def("\"1 um\"").in(positive())
+          .says("Healthy space of Disse; the healthy wall conductance k_w0 = 2 pi D alpha / ln(1 + w/r).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.disse_width = v.number; }),
+      quantity_key("disease", "tone_time", D::time).def("\"1 h\"").in(positive())
+          .says("T_tone: tone returns to its set-point (HSC contraction t1/2 < 5 min, relaxation <= 45 min; "
+                "Thimgan & Yee 1999).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.tone_time = v.number; }),
+      quantity_key("disease", "relaxation_time", D::time).def("\"1 h\"").in(positive())
+          .says("1/k_relax: MSC-driven tone relaxation at effect E = 1.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.relaxation_time = v.number; }),
+      quantity_key("disease", "activation_time", D::time).def("\"2 d\"").in(positive())
+          .says("1/k_act of HSC activation.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.activation_time = v.number; }),
+      quantity_key("disease", "deactivation_time", D::time).def("\"20 d\"").in(positive())
+          .says("1/k_deact of HSC deactivation (faster by 1 + E under therapy).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.deactivation_time = v.number; }),
+      quantity_key("disease", "collagen_turnover_time", D::time).def("\"30 d\"").in(positive())
+          .says("1/k_deg of collagen degradation (faster by 1 + E; rodent MSC regression over 3-6 wk, "
+                "PARAMETERS.md §7.3).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.collagen_turnover_time = v.number; }),
+      quantity_key("disease", "capillarization_turnover_time", D::time).def("\"30 d\"").in(positive())
+          .says("Basal refenestration time that balances capillarization at the preset (steady) state.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.capillarization_turnover_time = v.number; }),
+      quantity_key("disease", "refenestration_time", D::time).def("\"14 d\"").in(positive())
+          .says("1/k_refen: MSC-driven refenestration at E = 1 (fenestration recovery over weeks, §7.3).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.refenestration_time = v.number; }),
+      quantity_key("disease", "reopening_time", D::time).def("\"14 d\"").in(positive())
+          .says("1/k_reopen: closed sinusoids reopen at rate k_reopen E g(VEGF) (1 - collagen) (weeks, §7.3).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.reopening_time = v.number; }),
+      key("disease", "vegf_hypoxia_weight", Kind::number).def("1.0").in(at_least(0))
+          .says("VEGF = w_h (hypoxic fraction above the initial one) + w_m E (MODEL.md §5).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.vegf_hypoxia_weight = v.number; }),
+      key("disease", "vegf_msc_weight", Kind::number).def("0.3").in(at_least(0))
+          .says("w_m: MSC-secreted VEGF per unit effect.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.vegf_msc_weight = v.number; }),
+      key("disease", "vegf_half", Kind::number).def("0.5").in(positive())
+          .says("K_v in g(VEGF) = VEGF / (K_v + VEGF).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.vegf_half = v.number; }),
+      key("disease", "sprout_threshold", Kind::number).def("0.5").in(at_least(0))
+          .says("VEGF of a node above which it sprouts a new sinusoid.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.sprout_threshold = v.number; }),
+      quantity_key("disease", "sprouting_time", D::time).def("\"100 d\"").in(at_least(0))
+          .says("1/k_sprout: a node sprouts at rate k_sprout (VEGF - threshold); \"0 d\" = no sprouting.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.sprouting_time = v.number; }),
+      quantity_key("disease", "sprout_max_length", D::length).def("\"40 um\"").in(positive())
+          .says("A sprout joins its node to the nearest node within this distance not yet connected to it.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.sprout_max_length = v.number; }),
+      quantity_key("disease", "sprout_radius", D::length).def("\"1.5 um\"").in(positive())
+          .says("Radius of a new sprout; it matures to the mean radius of the sinusoids at its ends.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.sprout_radius = v.number; }),
+      quantity_key("disease", "maturation_time", D::time).def("\"7 d\"").in(positive())
+          .says("Time constant of a sprout's radius growth.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.maturation_time = v.number; }),
+      quantity_key("disease", "function_half_po2", D::pressure).def("\"10 mmHg\"").in(positive())
+          .says("K_f in the hepatocyte function index f = P_t / (P_t + K_f) (1 - injury / (1 + E)).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.function_half_po2_mmHg = v.number / units::mmHg; }),
+      quantity_key("disease", "function_time", D::time).def("\"7 d\"").in(positive())
+          .says("Time constant of the function index's recovery.")
+          .to([](CaseConfig& c, const Value& v) { c.disease.function_time = v.number; }),
+      quantity_key("disease", "perfused_velocity", D::velocity).def("\"1 um/s\"").in(at_least(0))
+          .says("Sinusoids slower than this count as unperfused (perfused_fraction).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.perfused_velocity = v.number; }),
+      key("disease", "seed", Kind::integer).def("1").in(at_least(0))
+          .says("Seed of the disease's random choices (closed sinusoids, septa, shunts, reopening, sprouts).")
+          .to([](CaseConfig& c, const Value& v) { c.disease.seed = static_cast<std::uint64_t>(v.integer); }),
+
+      quantity_key("therapy", "dose", D::dose_per_mass).def("\"0 cells/kg\"").in(at_least(0))
+          .says("Cells per kg body mass per infusion of the regular schedule (0 = none).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.dose = v.number; }),
+      key("therapy", "route", Kind::choice).of({"iv", "portal_vein", "hepatic_artery", "intrahepatic"})
+          .def("\"hepatic_artery\"")
+          .says("Route of the regular schedule.")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.route = v.text; }),
+      quantity_key("therapy", "start", D::time).def("\"0 d\"").in(at_least(0))
+          .says("Time of the first infusion.")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.start = v.number; }),
+      key("therapy", "count", Kind::integer).def("1").in(closed(1, 1000))
+          .says("Number of infusions of the regular schedule.")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.count = static_cast<int>(v.integer); }),
+      quantity_key("therapy", "interval", D::time).def("\"28 d\"").in(positive())
+          .says("Time between infusions of the regular schedule.")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.interval = v.number; }),
+      key("therapy", "site_um", Kind::number_array).entries(3)
+          .says("Intrahepatic route: injection site [x, y, z] in um (default: the centre of the network).")
+          .to([](CaseConfig& c, const Value& v) {
+            for (int a = 0; a < 3; ++a) c.therapy.site[a] = v.numbers[a] * units::um;
+          }),
+      quantity_key("therapy", "body_mass", D::mass).def("\"70 kg\"").in(positive())
+          .says("Body mass (dose per kg -> cells).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.body_mass = v.number; }),
+      quantity_key("therapy", "liver_mass", D::mass).def("\"1.5 kg\"").in(positive())
+          .says("Liver mass (cells in the liver -> cells per ml of tissue at 1 g/ml).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.liver_mass = v.number; }),
+      quantity_key("therapy", "clearance_half_life", D::time).def("\"1.5 d\"").in(positive())
+          .says("Half-life of MSC in the liver (rabbit MRI: ~80 % lost by day 7; PARAMETERS.md §7.3).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.clearance_half_life = v.number; }),
+      key("therapy", "fraction_portal_vein", Kind::number).def("0.4").in(closed(0, 1))
+          .says("Fraction of a portal-vein dose retained in the liver (assumption 0.3-0.5, §7.3).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.fraction_portal_vein = v.number; }),
+      key("therapy", "fraction_hepatic_artery", Kind::number).def("0.5").in(closed(0, 1))
+          .says("Fraction of a hepatic-artery dose retained in the liver (assumption 0.3-0.5, §7.3).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.fraction_hepatic_artery = v.number; }),
+      key("therapy", "fraction_intrahepatic", Kind::number).def("0.6").in(closed(0, 1))
+          .says("Fraction of an intrahepatic dose retained at the site (assumption).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.fraction_intrahepatic = v.number; }),
+      key("therapy", "iv_liver_fraction", Kind::number).def("0.02").in(closed(0, 1))
+          .says("IV: fraction in the liver right after infusion (0-2.8 %, Gholamrezanezhad 2011).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.iv_liver_fraction = v.number; }),
+      key("therapy", "iv_lung_fraction", Kind::number).def("0.3").in(closed(0, 1))
+          .says("IV: fraction trapped in the lungs first (27-33.5 %, Gholamrezanezhad 2011).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.iv_lung_fraction = v.number; }),
+      quantity_key("therapy", "iv_lung_release_time", D::time).def("\"5 d\"").in(positive())
+          .says("IV: time constant of release from the lungs (lungs 30 % -> 2-5 % by day 10).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.iv_lung_release_time = v.number; }),
+      key("therapy", "iv_release_to_liver", Kind::number).def("0.5").in(closed(0, 1))
+          .says("IV: share of the cells released from the lungs that reach the liver (liver label 13-17 % "
+                "by day 10).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.iv_release_to_liver = v.number; }),
+      quantity_key("therapy", "trapping_length", D::length).def("\"100 um\"").in(positive())
+          .says("Portal and arterial routes: cells arrest along the flow with this mean path length "
+                "(inflow-weighted, periportal first).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.trapping_length = v.number; }),
+      quantity_key("therapy", "site_spread", D::length).def("\"150 um\"").in(positive())
+          .says("Intrahepatic route: Gaussian spread of the cells around the site.")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.site_spread = v.number; }),
+      quantity_key("therapy", "signal_length", D::length).def("\"250 um\"").in(positive())
+          .says("Length lambda of the paracrine signal's spatial kernel (soluble HGF/IL-10 act across the lobule).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.signal_length = v.number; }),
+      quantity_key("therapy", "threshold", D::exposure).def("\"1.5e4 cells d/ml\"").in(at_least(0))
+          .says("Exposure below which MSC have no effect: 1e5 cells/kg via the hepatic artery stays below it even "
+                "periportally (E_th ~ 0.1e6 cells/kg delivered, §7.3).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.threshold = v.number; }),
+      quantity_key("therapy", "ec50", D::exposure).def("\"3e4 cells d/ml\"").in(positive())
+          .says("Exposure above the threshold giving half the maximal effect (1e6 cells/kg via the hepatic "
+                "artery exposes the lobule to ~5e4 cells d/ml on average; EC50 ~ 0.5e6 cells/kg, §7.3).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.ec50 = v.number; }),
+      key("therapy", "emax", Kind::number).def("2.0").in(closed(0, 100))
+          .says("Maximal effect E_max: rates of deactivation and collagen degradation scale with 1 + E "
+                "(E_max = 2 regresses F3-F4 collagen by ~70 % in 6-8 wk, rat TAA: Jang 2014).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.emax = v.number; }),
+      key("therapy", "hill", Kind::number).def("2.0").in(closed(0.1, 10))
+          .says("Hill exponent h of the effect (1-2, §7.3): 2 gives the plateau by 3e6 cells/kg.")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.hill = v.number; }),
+      quantity_key("therapy", "effect_waning_time", D::time).def("\"180 d\"").in(positive())
+          .says("Exposure decays with this time constant (effects wane by ~12 months, §7.3).")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.effect_waning_time = v.number; }),
+
+      quantity_key("therapy.infusion", "time", D::time).needed().in(at_least(0))
+          .says("Time of the infusion.")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.infusions.back().time = v.number; }),
+      quantity_key("therapy.infusion", "dose", D::dose_per_mass).needed().in(at_least(0))
+          .says("Cells per kg body mass.")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.infusions.back().dose = v.number; }),
+      key("therapy.infusion", "route", Kind::choice).of({"iv", "portal_vein", "hepatic_artery", "intrahepatic"})
+          .needed()
+          .says("Route.")
+          .to([](CaseConfig& c, const Value& v) { c.therapy.infusions.back().route = v.text; }),
+      key("therapy.infusion", "site_um", Kind::number_array).entries(3)
+          .says("Intrahepatic: injection site [x, y, z] in um (default: the centre of the network).")
+          .to([](CaseConfig& c, const Value& v) {
+            for (int a = 0; a < 3; ++a) c.therapy.infusions.back().site[a] = v.numbers[a] * units::um;
+          }),
+
+      quantity_key("time", "end", D::time).needed().in(positive())
+          .says("Simulated time.")
+          .to([](CaseConfig& c, const Value& v) { c.time.end = v.number; }),
+      quantity_key("time", "step", D::time).def("\"1 d\"").in(positive())
+          .says("Remodelling step; flow and oxygen are re-solved at every step.")
+          .to([](CaseConfig& c, const Value& v) { c.time.step = v.number; }),
+      quantity_key("time", "output_interval", D::time).def("\"7 d\"").in(positive())
+          .says("Time between network_NNNNNN.vtp outputs (rounded to whole steps; the last step is always written).")
+          .to([](CaseConfig& c, const Value& v) { c.time.output_interval = v.number; }),
 
       key("output", "vtk", Kind::boolean).def("true")
           .says("Write network_NNNNNN.vtp files and network.pvd.")
@@ -652,6 +925,42 @@ bool check_value(const Key& key, const toml::node& node, const std::string& qual
       return out_of_range(out.number, toml_quote(out.text));
     }
 
+    case Kind::number_array:
+    case Kind::quantity_array: {
+      const bool quantities = key.kind == Kind::quantity_array;
+      const std::string unit(hepaflow::example_unit(key.dimension));
+      const std::string one = quantities ? "\"1 " + unit + "\"" : "0.5";
+      const std::string example = "[" + join(std::vector<std::string>(key.count ? key.count : 2, one), ", ") + "]";
+      const std::string what = quantities ? "strings with a unit" : "numbers";
+      const toml::array* array = node.as_array();
+      if (array == nullptr) return wrong_type("an array of " + what + ", e.g. " + example);
+      if (key.count != 0 && array->size() != key.count)
+        return fail(qualified + " must have " + std::to_string(key.count) + " entries, e.g. " + example);
+      for (const toml::node& item : *array) {
+        double x = 0;
+        if (quantities) {
+          if (!item.is_string())
+            return fail(qualified + " must be an array of " + what + ", e.g. " + example + ", not hold " + type_phrase(item));
+          const std::string text(trim(item.as_string()->get()));
+          try {
+            x = parse_quantity(text, key.dimension);
+          } catch (const QuantityError& e) {
+            return fail(qualified + ": " + e.what());
+          }
+          out.texts.push_back(text);
+        } else if (item.is_integer() || item.is_floating_point()) {
+          x = item.is_integer() ? static_cast<double>(item.as_integer()->get()) : item.as_floating_point()->get();
+        } else {
+          return fail(qualified + " must be an array of " + what + ", e.g. " + example + ", not hold " + type_phrase(item));
+        }
+        if (!std::isfinite(x)) return fail(qualified + " entries must be finite");
+        if (!in_range(key.range, x))
+          return fail(qualified + " entry " + show(item) + " is out of range: must be " + range_text(key.range));
+        out.numbers.push_back(x);
+      }
+      return true;
+    }
+
     case Kind::int_array: {
       const toml::array* array = node.as_array();
       const std::string example = "[" + join(std::vector<std::string>(key.count ? key.count : 2, "2"), ", ") + "]";
@@ -685,6 +994,16 @@ std::string resolved_text(const Key& key, const Value& v) {
     case Kind::int_array: {
       std::vector<std::string> items;
       for (std::int64_t i : v.integers) items.push_back(std::to_string(i));
+      return "[" + join(items, ", ") + "]";
+    }
+    case Kind::number_array: {
+      std::vector<std::string> items;
+      for (double x : v.numbers) items.push_back(format_number(x));
+      return "[" + join(items, ", ") + "]";
+    }
+    case Kind::quantity_array: {
+      std::vector<std::string> items;
+      for (const std::string& t : v.texts) items.push_back(toml_quote(t));
       return "[" + join(items, ", ") + "]";
     }
   }
@@ -757,8 +1076,9 @@ void check_table(const toml::table* tbl, const std::string& table, const std::st
         ctx.problems.add(where, "missing required key '" + key->name + "' " + table_title(table));
         continue;
       }
-      if (key->default_toml.empty()) continue;  // optional
-      default_holder = toml::parse("v = " + key->default_toml);
+      const std::string dflt = key->dynamic_default ? key->dynamic_default(ctx.config, key->name) : key->default_toml;
+      if (dflt.empty()) continue;  // optional
+      default_holder = toml::parse("v = " + dflt);
       node = default_holder.get("v");
     }
     Value value;
@@ -768,12 +1088,51 @@ void check_table(const toml::table* tbl, const std::string& table, const std::st
   }
 }
 
+/// Rules of [therapy] and [time] that span keys; builds the infusion list (regular schedule first,
+/// then [[therapy.infusion]], sorted by time).
+void check_schedule(const toml::table& root, Context& ctx) {
+  CaseConfig& c = ctx.config;
+  TherapyConfig& t = c.therapy;
+  std::vector<InfusionConfig> all;
+  if (t.dose > 0)
+    for (int i = 0; i < t.count; ++i) {
+      InfusionConfig infusion;
+      infusion.time = t.start + i * t.interval;
+      infusion.dose = t.dose;
+      infusion.route = t.route;
+      infusion.site = t.site;
+      infusion.line = 0;
+      all.push_back(infusion);
+    }
+  all.insert(all.end(), t.infusions.begin(), t.infusions.end());
+  std::stable_sort(all.begin(), all.end(), [](const InfusionConfig& a, const InfusionConfig& b) { return a.time < b.time; });
+  t.infusions = all;
+  const toml::node* therapy = root.get("therapy");
+  const toml::node* time = root.get("time");
+  const bool any_dose = std::any_of(all.begin(), all.end(), [](const InfusionConfig& i) { return i.dose > 0; });
+  if (any_dose && !c.time.given)
+    ctx.problems.add(therapy ? therapy->source() : root.source(),
+                     "[therapy] gives infusions but the case has no [time] table (add e.g. [time] end = \"56 d\")");
+  if (!c.time.given) return;
+  const toml::source_region& at = time ? time->source() : root.source();
+  if (c.time.end > 0 && c.time.step > c.time.end)
+    ctx.problems.add(at, "time.step (" + format_limit(c.time.step / units::day) + " d) is longer than time.end (" +
+                             format_limit(c.time.end / units::day) + " d)");
+  if (c.time.end / c.time.step > 1e6)
+    ctx.problems.add(at, "time.end / time.step gives more than 1e6 steps");
+  for (const InfusionConfig& i : all)
+    if (i.time > c.time.end)
+      ctx.problems.add(therapy ? therapy->source() : at,
+                       "an infusion at " + format_limit(i.time / units::day) + " d lies after time.end (" +
+                           format_limit(c.time.end / units::day) + " d)");
+}
+
 /// The whole document: every table in schema order, and the rules that span keys.
 void check_case(const toml::table& root, Context& ctx) {
   check_table(&root, "", "", root.source(), "", ctx);
 
   for (const TableInfo& info : tables()) {
-    if (info.name.empty() || info.name == "boundary") continue;  // done above / only holds [[boundary.node]]
+    if (info.name.empty()) continue;  // done above
     const toml::node_view<const toml::node> view = root.at_path(info.name);
     const toml::node* node = view.node();
     const std::string header = info.array ? "[[" + info.name + "]]" : "[" + info.name + "]";
@@ -781,16 +1140,21 @@ void check_case(const toml::table& root, Context& ctx) {
       if (node) ctx.problems.add(node->source(), header + " is not available yet in this version");
       continue;
     }
-    if (info.array) {  // [[boundary.node]]: its parent [boundary] holds nothing else
-      const std::string parent = info.name.substr(0, info.name.rfind('.'));
-      if (const toml::node* holder = root.get(parent)) {
-        if (const toml::table* t = holder->as_table()) check_unknown_keys(*t, parent, ctx);
-        else ctx.problems.add(holder->source(), parent + " must be a table holding " + header + " tables");
-      }
+    if (info.array) {  // [[boundary.node]], [[therapy.infusion]]: their parent table is checked as a table
       if (node == nullptr) continue;
       const toml::array* entries = node->as_array();
       if (entries == nullptr || !entries->is_array_of_tables()) {
-        ctx.problems.add(node->source(), info.name + " must be written as " + header + " tables, one per node");
+        ctx.problems.add(node->source(), info.name + " must be written as " + header + " tables, one per entry");
+        continue;
+      }
+      if (info.name == "therapy.infusion") {
+        for (std::size_t i = 0; i < entries->size(); ++i) {
+          const toml::table& entry = *entries->get(i)->as_table();
+          InfusionConfig infusion;
+          infusion.line = static_cast<int>(entry.source().begin.line);
+          ctx.config.therapy.infusions.push_back(infusion);
+          check_table(&entry, info.name, info.name + "[" + std::to_string(i) + "]", entry.source(), "", ctx);
+        }
         continue;
       }
       std::map<std::int64_t, std::size_t> line_of_id;
@@ -820,6 +1184,10 @@ void check_case(const toml::table& root, Context& ctx) {
       ctx.problems.add(node->source(), info.name + " must be a table: " + header);
       continue;
     }
+    if (info.name == "time") {  // absent: one steady state, no time stepping
+      ctx.config.time.given = tbl != nullptr;
+      if (!tbl) continue;
+    }
     std::string variant;
     if (info.name == "network") {
       const toml::node* file = tbl ? tbl->get("file") : nullptr;
@@ -847,6 +1215,7 @@ void check_case(const toml::table& root, Context& ctx) {
       }
     }
   }
+  check_schedule(root, ctx);
 }
 
 // ---- --set overrides ----------------------------------------------------------------------------------
@@ -950,6 +1319,53 @@ CaseConfig load_case(const std::string& path, const std::vector<std::string>& ov
   return config;
 }
 
+// ---- [disease] stage presets ----------------------------------------------------------------------------
+// Zonal triples are {periportal, midzonal, pericentral}. Anchors (PARAMETERS.md §4, §7.2): fibrosis
+// starts periportally and bridges at F3-F4; HSC narrowing s_HSC 0.85-0.90 (F3), 0.75-0.85 (F4) with
+// tone_narrowing 0.3; rarefaction 15-25 % (F3), 30-50 % (F4) closed; CPA 6-10 % (F3), 13-45 %
+// (median ~17 %) at F4 (Calvaruso 2009); shunts PT->CV 5-10 % of pairs (F3), 20-33 % of the flow at
+// F4 (Sherman 1990), 15-25 um in diameter (Bhunchet & Fujieda 1993). F0-F2 values are assumptions
+// graded between healthy and F3. Calibration and what each preset gives: cases/*/README.md.
+namespace {
+struct StagePreset {
+  const char* stage;
+  std::array<double, 3> activation, tone, capillarization, collagen, closed_fraction;
+  double septa_fraction, septum_radius_um, septum_collagen, shunt_fraction, shunt_radius_um;
+};
+const StagePreset stage_presets[] = {
+    {"none", {0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}, 0, 20, 0.9, 0, 7.5},
+    {"F0", {0.05, 0.05, 0.05}, {0.1, 0.1, 0.1}, {0, 0, 0}, {0.02, 0.005, 0.01}, {0, 0, 0}, 0, 20, 0.9, 0, 7.5},
+    {"F1", {0.3, 0.1, 0.05}, {0.3, 0.15, 0.1}, {0.2, 0.05, 0}, {0.05, 0.01, 0.01}, {0.05, 0.02, 0.01}, 0, 20, 0.9, 0, 7.5},
+    {"F2", {0.5, 0.25, 0.1}, {0.5, 0.3, 0.15}, {0.4, 0.15, 0.05}, {0.08, 0.02, 0.01}, {0.08, 0.03, 0.01}, 0.02, 20, 0.9,
+     0, 7.5},
+    {"F3", {0.7, 0.45, 0.3}, {0.7, 0.5, 0.35}, {0.6, 0.35, 0.2}, {0.12, 0.05, 0.03}, {0.2, 0.15, 0.1}, 0.1, 20, 0.9,
+     0.015, 7.5},
+    {"F4", {0.85, 0.7, 0.55}, {0.85, 0.7, 0.55}, {0.85, 0.6, 0.4}, {0.2, 0.1, 0.06}, {0.35, 0.3, 0.25}, 0.2, 20, 0.9,
+     0.02, 7.5},
+};
+std::string triple(const std::array<double, 3>& v) {
+  return "[" + format_number(v[0]) + ", " + format_number(v[1]) + ", " + format_number(v[2]) + "]";
+}
+}  // namespace
+
+std::string disease_preset(const std::string& stage, const std::string& key) {
+  for (const StagePreset& p : stage_presets) {
+    if (stage != p.stage) continue;
+    if (key == "activation") return triple(p.activation);
+    if (key == "tone") return triple(p.tone);
+    if (key == "capillarization") return triple(p.capillarization);
+    if (key == "collagen") return triple(p.collagen);
+    if (key == "closed_fraction") return triple(p.closed_fraction);
+    if (key == "septa_fraction") return format_number(p.septa_fraction);
+    if (key == "septum_radius") return toml_quote(format_limit(p.septum_radius_um) + " um");
+    if (key == "septum_collagen") return format_number(p.septum_collagen);
+    if (key == "shunt_fraction") return format_number(p.shunt_fraction);
+    if (key == "shunt_radius") return toml_quote(format_limit(p.shunt_radius_um) + " um");
+    return "";
+  }
+  return "";
+}
+
 std::string case_reference_markdown() {
   std::string md;
   md += "# Case file reference (schema_version 1)\n\n";
@@ -973,7 +1389,8 @@ std::string case_reference_markdown() {
   md += "## Units\n\n| quantity | units |\n|---|---|\n";
   for (Dimension d : {Dimension::length, Dimension::pressure, Dimension::viscosity, Dimension::flow,
                       Dimension::volume, Dimension::velocity, Dimension::time, Dimension::mass,
-                      Dimension::dose_per_mass}) {
+                      Dimension::dose_per_mass, Dimension::consumption_rate, Dimension::diffusivity,
+                      Dimension::exposure}) {
     std::string phrase = dimension_phrase(d).substr(2);
     std::vector<std::string> units;
     std::string list = accepted_units(d);
@@ -998,6 +1415,11 @@ std::string case_reference_markdown() {
       case Kind::quantity: return dimension_phrase(k.dimension).substr(2) + " (string with unit)";
       case Kind::int_array:
         return k.count ? "array of " + std::to_string(k.count) + " integers" : "array of integers";
+      case Kind::number_array:
+        return k.count ? "array of " + std::to_string(k.count) + " numbers" : "array of numbers";
+      case Kind::quantity_array:
+        return "array of " + (k.count ? std::to_string(k.count) + " " : std::string()) +
+               dimension_phrase(k.dimension).substr(2) + "s (strings with unit)";
     }
     return "";
   };
@@ -1014,7 +1436,8 @@ std::string case_reference_markdown() {
       }
     }
     const std::string range = range_text(k.range);
-    if (!range.empty()) parts.push_back((k.kind == Kind::int_array ? "each " : "") + range);
+    const bool array = k.kind == Kind::int_array || k.kind == Kind::number_array || k.kind == Kind::quantity_array;
+    if (!range.empty()) parts.push_back((array ? "each " : "") + range);
     if (k.kind == Kind::path) parts.push_back("must exist");
     return parts.empty() ? std::string("any") : join(parts, "; ");
   };
@@ -1027,7 +1450,9 @@ std::string case_reference_markdown() {
     if (keys.empty()) continue;
     md += "\n| key | type | default | allowed | description |\n|---|---|---|---|---|\n";
     for (const Key* k : keys) {
-      std::string dflt = k->required ? "required" : k->default_toml.empty() ? "optional" : "`" + k->default_toml + "`";
+      std::string dflt = k->required ? "required"
+                         : k->dynamic_default ? k->dynamic_default_doc
+                         : k->default_toml.empty() ? "optional" : "`" + k->default_toml + "`";
       std::string doc = k->doc;
       if (!k->variant.empty()) doc = "*" + k->variant + "*: " + doc;
       const auto cell = [](std::string text) {  // a '|' would end the table cell
@@ -1038,11 +1463,25 @@ std::string case_reference_markdown() {
             cell(doc) + " |\n";
     }
   }
-  md += "\n## Planned tables\n\nThese tables are reserved for features that are not in this version yet. "
-        "A case that uses one is rejected (`[oxygen] is not available yet in this version`) rather than "
-        "run without it.\n\n";
-  for (const TableInfo& info : tables())
-    if (info.planned) md += "- `[" + info.name + "]`: " + info.doc + "\n";
+  md += "\n## [disease] stage presets\n\nValues a `[disease]` key takes when the case does not give it "
+        "(zonal triples: periportal, midzonal, pericentral).\n\n| key |";
+  for (const StagePreset& p : stage_presets) md += std::string(" ") + p.stage + " |";
+  md += "\n|---|";
+  for (std::size_t i = 0; i < std::size(stage_presets); ++i) md += "---|";
+  md += "\n";
+  for (const char* k : {"activation", "tone", "capillarization", "collagen", "closed_fraction", "septa_fraction",
+                        "septum_radius", "septum_collagen", "shunt_fraction", "shunt_radius"}) {
+    md += std::string("| `") + k + "` |";
+    for (const StagePreset& p : stage_presets) md += " `" + disease_preset(p.stage, k) + "` |";
+    md += "\n";
+  }
+  if (std::any_of(tables().begin(), tables().end(), [](const TableInfo& t) { return t.planned; })) {
+    md += "\n## Planned tables\n\nThese tables are reserved for features that are not in this version yet. "
+          "A case that uses one is rejected (`[x] is not available yet in this version`) rather than run "
+          "without it.\n\n";
+    for (const TableInfo& info : tables())
+      if (info.planned) md += "- `[" + info.name + "]`: " + info.doc + "\n";
+  }
   return md;
 }
 

@@ -82,6 +82,10 @@ constexpr Unit unit_table[] = {
     {"m^2/s", Dimension::diffusivity, 1.0},
     {"cm^2/s", Dimension::diffusivity, 1e-4},
     {"um^2/s", Dimension::diffusivity, 1e-12},
+    // MSC exposure (PARAMETERS.md §7.3 step 3: cell days per tissue volume; 1 g liver taken as 1 ml).
+    {"cells d/ml", Dimension::exposure, u::day / 1e-6},
+    {"cells d/g", Dimension::exposure, u::day / 1e-6},
+    {"cells s/m^3", Dimension::exposure, 1.0},
 };
 
 std::string_view trim(std::string_view s) {
@@ -139,6 +143,7 @@ std::string dimension_phrase(Dimension d) {
     case Dimension::velocity: return "a velocity";
     case Dimension::consumption_rate: return "an O2 consumption rate";
     case Dimension::diffusivity: return "a diffusion coefficient";
+    case Dimension::exposure: return "an MSC exposure (cells x time per tissue volume)";
   }
   return "a quantity";
 }

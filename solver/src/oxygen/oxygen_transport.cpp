@@ -283,6 +283,8 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
   double tissue_po2_sum = 0;
   r.po2_vessel_min = 1e300;
   r.po2_tissue_min = 1e300;
+  r.tissue_po2_segment.assign(m, std::nan(""));
+  r.tissue_hypoxic_segment.assign(m, std::nan(""));
   for (std::size_t s = 0; s < m; ++s) {
     if (!std::isfinite(r.po2_in[s])) continue;
     const double L = net.length[s];
@@ -294,8 +296,14 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
     const double V = net.tissue_volume[s];
     if (V > 0 && o.tissue_model != "grid") {
       const double consumption = kernels::oxygen::michaelis_menten(r.po2_mean[s], m0[s], o.sweep.km_mmHg);
-      const KroghTissue t = krogh_tissue(r.po2_mean[s], consumption, net.radius[s], L, V, o.tissue_d_alpha,
+      // Wall PO2: the flux per length consumption V / L crosses the wall's conductance (MODEL.md §4).
+      const double wall_po2 = o.wall_conductance.empty()
+                                  ? r.po2_mean[s]
+                                  : std::max(0.0, r.po2_mean[s] - consumption * V / (L * o.wall_conductance[s]));
+      const KroghTissue t = krogh_tissue(wall_po2, consumption, net.radius[s], L, V, o.tissue_d_alpha,
                                          o.hypoxia_threshold_mmHg);
+      r.tissue_po2_segment[s] = t.mean_po2;
+      r.tissue_hypoxic_segment[s] = t.hypoxic_fraction;
       tissue_total += V;
       tissue_hypoxic += V * t.hypoxic_fraction;
       tissue_po2_sum += V * t.mean_po2;

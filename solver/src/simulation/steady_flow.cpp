@@ -97,7 +97,8 @@ RheologyOptions rheology_options(const BloodConfig& blood, const SolverConfig& s
 }
 
 SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood, const SolverConfig& solver,
-                                   const KernelSet& k, const OxygenConfig* oxygen, bool flows_from_file) {
+                                   const KernelSet& k, const OxygenConfig* oxygen, bool flows_from_file,
+                                   const InflowControl& inflow, const OxygenOptions* oxygen_options) {
   using clock = std::chrono::steady_clock;
   const RheologyOptions options = rheology_options(blood, solver);
   SteadyFlowResult r;
@@ -141,9 +142,31 @@ SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood,
   }
   r.solve = r.rheology.last_solve;
   r.metrics = flow_metrics(device_net, fields);
+  if (inflow.active()) {
+    if (!(r.metrics.total_inflow > 0))
+      throw ConvergenceError("boundary.hold: the network takes no inflow at the given pressures, so it cannot be "
+                             "scaled to the held or source-fed total inflow");
+    const double target = inflow.total_inflow > 0
+                              ? inflow.total_inflow
+                              : inflow.source_pressure_drop / (inflow.source_resistance + r.metrics.resistance);
+    const double scale = target / r.metrics.total_inflow;
+    double p_ref = 1e300;
+    for (const auto& bc : net.boundaries)
+      if (bc.type == BoundaryType::pressure) p_ref = std::min(p_ref, bc.value);
+    std::vector<double> p = fields.node_pressure.download();
+    for (double& x : p) x = p_ref + scale * (x - p_ref);
+    fields.node_pressure.upload(p);
+    for (DeviceArray<double>* a : {&fields.flow, &fields.velocity, &fields.wall_shear_stress}) {
+      std::vector<double> v = a->download();
+      for (double& x : v) x *= scale;
+      a->upload(v);
+    }
+    r.inflow_scale = scale;
+    r.metrics = flow_metrics(device_net, fields);
+  }
   if (oxygen && oxygen->tissue_model != "none") {
     const auto t_o2 = clock::now();
-    OxygenOptions o2 = oxygen_options(*oxygen, blood.haematocrit);
+    OxygenOptions o2 = oxygen_options ? *oxygen_options : hepaflow::oxygen_options(*oxygen, blood.haematocrit);
     o2.allow_unconverged = solver.allow_unconverged;
     r.oxygen = solve_oxygen(device_net, net, fields, haematocrit, o2);
     r.has_oxygen = true;

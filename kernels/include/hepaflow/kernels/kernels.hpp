@@ -10,6 +10,7 @@
 #include <string>
 
 #include "hepaflow/kernels/oxygen.hpp"
+#include "hepaflow/kernels/remodel.hpp"
 #include "hepaflow/kernels/tissue_exchange.hpp"
 
 namespace hepaflow::kernels {
@@ -196,6 +197,11 @@ struct KernelSet {
   void (*lerp)(std::size_t n, double t, const double* x, double* y);
   /// max |x_i - y_i|
   double (*max_abs_difference)(std::size_t n, const double* x, const double* y);
+
+  // ---- remodelling (MODEL.md §4-5) ----------------------------------------------------------------
+  /// One implicit-Euler step of every segment's disease/therapy ODEs, reopening, effective radius
+  /// (remodel::remodel_segment).
+  void (*remodel_segments)(std::size_t segments, const remodel::RemodelParameters& p, const remodel::RemodelFields& f);
 
   /// Net flow out of each node through its segments (sum_e Q_e leaving minus entering).
   void (*node_net_outflow)(std::size_t nodes, const index_t* adj_ptr, const index_t* adj_segment,

@@ -2,7 +2,9 @@
 // CaseConfig: a case file (TOML, schema_version 1) after validation, in SI units. Built by
 // load_case(); consumed by the app and the simulation. DESIGN.md "Conventions" and "Case file
 // sketch"; every key is documented in docs/case_reference.md.
+#include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,6 +85,92 @@ struct OxygenConfig {
   double tissue_solubility = 3.1e-5;        ///< ml O2 per ml tissue per mmHg (Secomb's alpha)
 };
 
+/// [boundary]: how the network's inflow is controlled (the [[boundary.node]] entries are separate).
+struct BoundaryControlConfig {
+  std::string hold = "pressure";      ///< "pressure": the boundary values as given; "inflow": all
+                                      ///< ("source": fed through an upstream resistance, see the reference)
+                                      ///< boundary pressures are scaled about the lowest one so the
+                                      ///< total inflow equals total_inflow (portal inflow maintained)
+  std::optional<double> total_inflow; ///< [m^3/s]; absent = the undiseased network's at the given pressures
+  double source_resistance_ratio = 3; ///< hold = "source": upstream resistance / undiseased network resistance
+};
+
+/// [disease]: fibrosis state per segment and its dynamics (MODEL.md §4-5, PARAMETERS.md §4, §7.2).
+/// Zonal triples are {periportal, midzonal, pericentral} (zone thirds), interpolated linearly in the
+/// zone coordinate between the thirds' centres (1/6, 1/2, 5/6). Keys the case does not give take the
+/// values of the stage preset (disease_preset()).
+struct DiseaseConfig {
+  std::string stage = "none";                         ///< "none" | "F0" .. "F4"
+  std::array<double, 3> activation{}, tone{}, capillarization{}, collagen{}, closed_fraction{};
+  double septa_fraction = 0;        ///< fraction of portal inflow nodes from which a septum bridges to the central vein
+  double septum_radius = 20e-6;     ///< half-width of a septum [m]
+  double septum_collagen = 0.9;     ///< collagen fraction inside septa
+  double shunt_fraction = 0;        ///< fraction of portal inflow nodes with a direct shunt to the nearest central node
+  double shunt_radius = 7.5e-6;     ///< [m]
+  double constriction = 0;          ///< uniform narrowing of every segment (0.25 = ET-1, Zhang 1994)
+  double tone_narrowing = 0.3;      ///< kappa_tone in r = r0 (1 - kappa_tone a tau)(1 - kappa_cap c)
+  double capillarization_narrowing = 0.05;  ///< kappa_cap
+  double capillarization_exchange = 0.67;   ///< kappa_ex in k_w = k_w0 (1 - kappa_ex c)
+  double disse_width = 1e-6;        ///< healthy space of Disse [m] (sets k_w0)
+  double tone_time = 3600;          ///< T_tone [s]
+  double relaxation_time = 3600;    ///< 1/k_relax [s]
+  double activation_time = 2 * 86400.0;     ///< 1/k_act [s]
+  double deactivation_time = 20 * 86400.0;  ///< 1/k_deact [s]
+  double collagen_turnover_time = 30 * 86400.0;        ///< 1/k_deg [s]
+  double capillarization_turnover_time = 30 * 86400.0; ///< basal refenestration 1/k_refen0 [s]
+  double refenestration_time = 14 * 86400.0;           ///< MSC-driven 1/k_refen [s]
+  double reopening_time = 14 * 86400.0;                ///< 1/k_reopen [s]
+  double vegf_hypoxia_weight = 1.0, vegf_msc_weight = 0.3, vegf_half = 0.5;
+  double sprout_threshold = 0.5;    ///< VEGF above which nodes sprout
+  double sprouting_time = 100 * 86400.0;  ///< 1/k_sprout per unit VEGF excess [s]; 0 = no sprouting
+  double sprout_max_length = 40e-6; ///< [m]
+  double sprout_radius = 1.5e-6;    ///< initial radius [m]
+  double maturation_time = 7 * 86400.0;  ///< [s]
+  double function_half_po2_mmHg = 10.0;  ///< K_f
+  double function_time = 7 * 86400.0;    ///< [s]
+  double perfused_velocity = 1e-6;    ///< sinusoids slower than this count as unperfused [m/s]
+  std::uint64_t seed = 1;
+};
+
+/// One MSC infusion (MODEL.md §5).
+struct InfusionConfig {
+  double time = 0;                 ///< [s] after the start
+  double dose = 0;                 ///< [cells/kg body mass]
+  std::string route = "hepatic_artery";  ///< iv | portal_vein | hepatic_artery | intrahepatic
+  std::array<double, 3> site{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN(),
+                             std::numeric_limits<double>::quiet_NaN()};  ///< intrahepatic site [m]; NaN = network centre
+  int line = 0;
+};
+
+/// [therapy]: MSC dosing, delivery, residence and effect (MODEL.md §5, PARAMETERS.md §5, §7.3).
+struct TherapyConfig {
+  /// Every infusion, in time order: the regular schedule (dose > 0: count infusions of dose by route
+  /// from start every interval) and the [[therapy.infusion]] entries.
+  std::vector<InfusionConfig> infusions;
+  double dose = 0, start = 0, interval = 28 * 86400.0;
+  int count = 1;
+  std::string route = "hepatic_artery";
+  std::array<double, 3> site{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN(),
+                             std::numeric_limits<double>::quiet_NaN()};
+  double body_mass = 70, liver_mass = 1.5;          ///< [kg]
+  double clearance_half_life = 1.5 * 86400.0;      ///< [s]
+  double fraction_portal_vein = 0.4, fraction_hepatic_artery = 0.5, fraction_intrahepatic = 0.6;
+  double iv_liver_fraction = 0.02, iv_lung_fraction = 0.3, iv_release_to_liver = 0.5;
+  double iv_lung_release_time = 5 * 86400.0;       ///< [s]
+  double trapping_length = 100e-6;  ///< portal/arterial cells arrest along the flow over this length [m]
+  double site_spread = 150e-6;      ///< intrahepatic: Gaussian sigma [m]
+  double signal_length = 250e-6;    ///< paracrine kernel length lambda [m]
+  double threshold = 0, ec50 = 0;   ///< exposure [cells s m^-3]
+  double emax = 2.0, hill = 2.0;
+  double effect_waning_time = 180 * 86400.0;  ///< [s]
+};
+
+/// [time]: remodelling time steps (MODEL.md §5). Absent: one steady state.
+struct TimeConfig {
+  bool given = false;
+  double end = 0, step = 86400.0, output_interval = 7 * 86400.0;  ///< [s]
+};
+
 struct OutputConfig {
   bool vtk = true;                 ///< write network_NNNNNN.vtp + network.pvd
 };
@@ -96,6 +184,10 @@ struct CaseConfig {
   std::vector<BoundaryNodeConfig> boundary_nodes;
   SolverConfig solver;
   OxygenConfig oxygen;
+  BoundaryControlConfig boundary_control;
+  DiseaseConfig disease;
+  TherapyConfig therapy;
+  TimeConfig time;
   OutputConfig output;
   std::string resolved_toml;       ///< the case after --set overrides, with defaults filled in, as TOML text
 };
@@ -106,6 +198,11 @@ struct CaseConfig {
 /// one InputError whose lines read "file:line:col: message" (exit code 3). Unknown keys get a
 /// "did you mean" suggestion. Missing/unreadable file: IoError (exit code 4).
 CaseConfig load_case(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// The value of a [disease] key in stage `stage`'s preset as TOML text ("0.3", "[0.6, 0.4, 0.3]",
+/// "\"20 um\""); "" when the key is not a preset key. The presets: PARAMETERS.md §7.2 and the
+/// table in docs/case_reference.md.
+std::string disease_preset(const std::string& stage, const std::string& key);
 
 /// The case file reference (docs/case_reference.md) rendered from the schema table that load_case()
 /// validates against: every table and key with its type, unit, default, allowed values and meaning.

@@ -23,6 +23,7 @@ enum class Dimension {
   velocity,       ///< SI: m/s
   consumption_rate,  ///< O2 consumption per tissue volume, SI: mol m^-3 s^-1
   diffusivity,       ///< diffusion coefficient, SI: m^2/s
+  exposure,          ///< MSC exposure: cells x time per tissue volume, SI: cells s m^-3
 };
 
 /// A quantity string that cannot be read (no number, no/unknown unit, wrong dimension, NaN/Inf).

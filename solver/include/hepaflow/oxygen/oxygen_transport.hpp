@@ -29,6 +29,9 @@ struct OxygenOptions {
   int coupling_max_iterations = 200;
   double coupling_relaxation = 1.0;   ///< under-relaxation of the blood PO2 between iterations
   bool allow_unconverged = false;     ///< report instead of throwing when the coupling does not converge
+  /// krogh: O2 conductance of each segment's wall per length, flux = k_w (P_blood - P_wall)
+  /// [m^3 O2 (STP) s^-1 m^-1 mmHg^-1] (MODEL.md §4: capillarization lowers it); empty = no wall drop.
+  std::vector<double> wall_conductance;
 };
 /// From the case's [oxygen] table (mol m^-3 s^-1 -> ml O2/ml/s with 22.4 l/mol at STP); reads the
 /// intravascular resistance table when the case names one.
@@ -40,6 +43,8 @@ struct OxygenResult {
   std::vector<double> so2_mean;                   ///< saturation at po2_mean
   std::vector<double> o2_flux_to_tissue;          ///< [m^3 O2 (STP)/s]
   std::vector<double> node_po2;                   ///< [mmHg]
+  std::vector<double> tissue_po2_segment;         ///< krogh: mean PO2 of each segment's tissue [mmHg]; NaN: none
+  std::vector<double> tissue_hypoxic_segment;     ///< krogh: hypoxic fraction of each segment's tissue; NaN: none
   // metrics (segments without flow excluded; "sinusoid zone" averages are length-weighted)
   double po2_vessel_mean = 0, po2_vessel_min = 0, po2_vessel_p10 = 0;
   double po2_periportal = 0, po2_midzonal = 0, po2_pericentral = 0;   ///< zone < 1/3, 1/3-2/3, > 2/3

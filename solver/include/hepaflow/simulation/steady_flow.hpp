@@ -34,6 +34,7 @@ struct SteadyFlowResult {
   std::vector<double> viscosity;          ///< [Pa s]
   std::vector<double> haematocrit;        ///< discharge H_D
   RheologyReport rheology;
+  double inflow_scale = 1.0;              ///< s of hold_total_inflow (1 without)
   bool has_oxygen = false;                ///< [oxygen] tissue_model != "none"
   OxygenResult oxygen;
   double seconds_oxygen = 0;
@@ -48,8 +49,26 @@ RheologyOptions rheology_options(const BloodConfig& blood, const SolverConfig& s
 /// `oxygen` is given and its tissue model is not "none") the oxygen transport. With
 /// `flows_from_file` the flows and haematocrits are net.file_flow and net.haematocrit (InputError when
 /// the file gave none), velocities and shear follow from them, and pressures are NaN.
+///
+/// How the total inflow is set: as the boundary values give it, held at a value, or fed by a pressure
+/// source through an upstream resistance (Q = source_pressure_drop / (source_resistance + R), R the
+/// network's resistance: the splanchnic bed in front of the liver).
+struct InflowControl {
+  double total_inflow = 0;          ///< > 0: hold this total inflow [m^3/s]
+  double source_pressure_drop = 0;  ///< > 0 (with source_resistance): the source's pressure drop [Pa]
+  double source_resistance = 0;     ///< [Pa s m^-3]
+  bool active() const { return total_inflow > 0 || source_pressure_drop > 0; }
+};
+
+/// With an active `inflow` control the flow solution is scaled after the rheology loop so that the
+/// total inflow equals its target: node pressures p -> p_ref + s (p - p_ref) with p_ref the lowest boundary pressure,
+/// flows, velocities and shear stresses times s. This is the solution with every pressure boundary
+/// value scaled the same way (and flow boundaries times s) — exact, because the equations are linear in
+/// the pressures and no viscosity law depends on the flow's magnitude (phase separation depends on
+/// flow ratios only). `oxygen_options` (when given) replaces the options built from `oxygen`.
 SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood, const SolverConfig& solver,
                                    const KernelSet& k, const OxygenConfig* oxygen = nullptr,
-                                   bool flows_from_file = false);
+                                   bool flows_from_file = false, const InflowControl& inflow = {},
+                                   const OxygenOptions* oxygen_options = nullptr);
 
 }  // namespace hepaflow
