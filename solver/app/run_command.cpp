@@ -57,20 +57,21 @@ std::string utc_timestamp() {
   return buf;
 }
 
-/// Refuse an existing non-empty output folder unless --overwrite (exit code 4), before any work.
-void check_output_folder(const std::string& dir, bool overwrite) {
-  std::error_code ec;
-  if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec)) throw IoError("output path " + dir + " exists and is not a folder");
-    if (!overwrite && !fs::is_empty(dir, ec))
-      throw IoError("output folder " + dir + " exists and is not empty (use --overwrite to write into it)");
-  }
-}
-
-void create_output_folder(const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw IoError("cannot create output folder " + dir + ": " + ec.message());
+/// run_info.json: version, git hash, backend, device, case hash, command line, timings.
+void write_run_info(const std::string& path, const RunArguments& args, const std::string& backend,
+                    const std::string& device, const io::JsonObject& timings) {
+  io::JsonObject info;
+  info.add("hepaflow_version", HEPAFLOW_VERSION)
+      .add("git_hash", HEPAFLOW_GIT_HASH)
+      .add("date_utc", utc_timestamp())
+      .add("backend", backend)
+      .add("device", device)
+      .add("cuda_built", kernels::cuda::built_with_cuda())
+      .add("case_path", fs::absolute(args.case_path).string())
+      .add("case_sha256", io::sha256_file(args.case_path))
+      .add("command_line", args.command_line)
+      .add("timings", timings);
+  io::write_file_atomically(path, [&](std::ostream& o) { o << info.str() << "\n"; });
 }
 
 /// Per-segment oxygen arrays of a solution (all of one length), for solution_fields().
@@ -164,7 +165,7 @@ int run_remodelling(const RunArguments& args, const CaseConfig& config, const Ne
                     clock_type::time_point t_start) {
   RemodellingRun run(config, healthy, backend);
   for (const auto& line : run.setup_log()) log(line);
-  create_output_folder(out_dir);
+  io::create_output_folder(out_dir);
   const std::string dir = out_dir + "/";
   io::write_file_atomically(dir + "case.resolved.toml", [&](std::ostream& o) { o << config.resolved_toml; });
   const bool vtk = config.output.vtk && io::vtk_output_available();
@@ -237,19 +238,8 @@ int run_remodelling(const RunArguments& args, const CaseConfig& config, const Ne
       .add("wall_time_s", wall);
   io::JsonObject timings;
   timings.add("steps_s", seconds_since(t_loop) - vtk_seconds).add("write_vtk_s", vtk_seconds).add("total_s", wall);
-  io::JsonObject info;
-  info.add("hepaflow_version", HEPAFLOW_VERSION)
-      .add("git_hash", HEPAFLOW_GIT_HASH)
-      .add("date_utc", utc_timestamp())
-      .add("backend", steady.backend)
-      .add("device", device)
-      .add("cuda_built", kernels::cuda::built_with_cuda())
-      .add("case_path", fs::absolute(args.case_path).string())
-      .add("case_sha256", io::sha256_file(args.case_path))
-      .add("command_line", args.command_line)
-      .add("timings", timings);
   io::write_file_atomically(dir + "summary.json", [&](std::ostream& o) { o << summary.str() << "\n"; });
-  io::write_file_atomically(dir + "run_info.json", [&](std::ostream& o) { o << info.str() << "\n"; });
+  write_run_info(dir + "run_info.json", args, steady.backend, device, timings);
   std::ostringstream done;
   done << "wrote " << out_dir << "/ in " << wall << " s: history.csv (" << run.step() + 1 << " rows), "
        << series.size() << " network_NNNNNN.vtp + network.pvd, summary.json, run_info.json, case.resolved.toml, log.txt";
@@ -299,7 +289,7 @@ int run_command(const RunArguments& args) {
   const CaseConfig config = load_case(args.case_path, args.overrides);
   const double t_case = seconds_since(t);
   const std::string out_dir = args.output_dir.empty() ? "results/" + config.name : args.output_dir;
-  check_output_folder(out_dir, args.overwrite);
+  io::check_output_folder(out_dir, args.overwrite);
   const std::string backend_name = args.backend.empty() ? config.solver.backend : args.backend;
   const KernelSet& backend = select_backend(backend_name);
 
@@ -359,7 +349,7 @@ int run_command(const RunArguments& args) {
 
   // 4. Output (temporary names + rename; the .pvd is written after the .vtp it lists).
   t = clock_type::now();
-  create_output_folder(out_dir);
+  io::create_output_folder(out_dir);
   const std::string dir = out_dir + "/";
   std::vector<std::string> written;
   if (config.output.vtk) {
@@ -473,19 +463,8 @@ int run_command(const RunArguments& args) {
       .add("download_s", flow.seconds_download)
       .add("write_vtk_s", t_write_vtk)
       .add("total_s", wall);
-  io::JsonObject info;
-  info.add("hepaflow_version", HEPAFLOW_VERSION)
-      .add("git_hash", HEPAFLOW_GIT_HASH)
-      .add("date_utc", utc_timestamp())
-      .add("backend", flow.backend)
-      .add("device", device)
-      .add("cuda_built", kernels::cuda::built_with_cuda())
-      .add("case_path", fs::absolute(args.case_path).string())
-      .add("case_sha256", io::sha256_file(args.case_path))
-      .add("command_line", args.command_line)
-      .add("timings", timings);
   io::write_file_atomically(dir + "summary.json", [&](std::ostream& o) { o << summary.str() << "\n"; });
-  io::write_file_atomically(dir + "run_info.json", [&](std::ostream& o) { o << info.str() << "\n"; });
+  write_run_info(dir + "run_info.json", args, flow.backend, device, timings);
   io::write_file_atomically(dir + "case.resolved.toml", [&](std::ostream& o) { o << config.resolved_toml; });
   written.insert(written.end(), {"summary.json", "run_info.json", "case.resolved.toml", "log.txt"});
   std::ostringstream done;

@@ -153,16 +153,6 @@ std::string member_label(const std::vector<SweepParam>& params, const Member& m)
   return s;
 }
 
-/// Refuse an existing non-empty output folder unless --overwrite (exit code 4), before any work.
-/// The same rule as `run` (run_command.cpp keeps its copy private; see the report of this change).
-void check_output_folder(const std::string& dir, bool overwrite) {
-  std::error_code ec;
-  if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec)) throw IoError("output path " + dir + " exists and is not a folder");
-    if (!overwrite && !fs::is_empty(dir, ec))
-      throw IoError("output folder " + dir + " exists and is not empty (use --overwrite to write into it)");
-  }
-}
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -429,7 +419,7 @@ int sweep_command(const SweepArguments& args) {
 
   // 3. Output folder.
   const std::string out_dir = args.output_dir.empty() ? "results/" + case_name + "_sweep" : args.output_dir;
-  check_output_folder(out_dir, args.overwrite);
+  io::check_output_folder(out_dir, args.overwrite);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) throw IoError("cannot create output folder " + out_dir + ": " + ec.message());

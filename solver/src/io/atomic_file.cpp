@@ -1,3 +1,4 @@
+#include <filesystem>
 #include "hepaflow/io/atomic_file.hpp"
 
 #include <unistd.h>
@@ -43,6 +44,22 @@ void write_file_atomically(const std::string& path, const std::function<void(std
     }
   }
   commit_temporary(tmp, path);
+}
+
+void check_output_folder(const std::string& dir, bool overwrite) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) throw IoError("output path " + dir + " exists and is not a folder");
+    if (!overwrite && !fs::is_empty(dir, ec))
+      throw IoError("output folder " + dir + " exists and is not empty (use --overwrite to write into it)");
+  }
+}
+
+void create_output_folder(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw IoError("cannot create output folder " + dir + ": " + ec.message());
 }
 
 }  // namespace hepaflow::io

@@ -127,24 +127,11 @@ RemodellingRun::RemodellingRun(const CaseConfig& config, Network healthy, const 
   solve();
   // Step 0 is the steady state of the disease: the function index starts at its target, and the
   // hypoxia seen now is the baseline that VEGF is measured against.
-  for (std::size_t s = 0; s < state_.size(); ++s) {
-    if (!(state_.tissue[s] > 0)) continue;
-    const double p_t = std::isfinite(solution_.tissue_po2[s]) ? std::max(0.0, solution_.tissue_po2[s]) : 0.0;
-    state_.function[s] = p_t / (p_t + config_.disease.function_half_po2_mmHg) * (1.0 - std::min(1.0, state_.injury[s]));
-  }
-  baseline_node_hypoxia_.assign(net_.num_nodes(), 0.0);
-  baseline_node_hypoxia_ = [&] {
-    std::vector<double> h(net_.num_nodes(), 0.0), w(net_.num_nodes(), 0.0);
-    for (std::size_t s = 0; s < state_.size(); ++s) {
-      if (!std::isfinite(solution_.tissue_hypoxic[s])) continue;
-      for (index_t v : {net_.segment_from[s], net_.segment_to[s]}) {
-        h[v] += solution_.tissue_hypoxic[s];
-        w[v] += 1;
-      }
-    }
-    for (std::size_t i = 0; i < h.size(); ++i) h[i] = w[i] > 0 ? h[i] / w[i] : 0.0;
-    return h;
-  }();
+  for (std::size_t s = 0; s < state_.size(); ++s)
+    if (state_.tissue[s] > 0)
+      state_.function[s] = kernels::remodel::function_target(solution_.tissue_po2[s], config_.disease.function_half_po2_mmHg,
+                                                             state_.injury[s], 0.0);
+  baseline_node_hypoxia_ = node_mean_hypoxia();
   compute_metrics();
 }
 
@@ -154,27 +141,33 @@ bool RemodellingRun::done() const { return step_ >= total_steps_; }
 
 bool RemodellingRun::output_due() const { return step_ == 0 || step_ % output_every_ == 0 || done(); }
 
+std::vector<double> RemodellingRun::node_mean_hypoxia() const {
+  std::vector<double> h(net_.num_nodes(), 0.0), w(net_.num_nodes(), 0.0);
+  for (std::size_t s = 0; s < state_.size(); ++s) {
+    if (!std::isfinite(solution_.tissue_hypoxic[s])) continue;
+    for (index_t v : {net_.segment_from[s], net_.segment_to[s]}) {
+      h[v] += solution_.tissue_hypoxic[s];
+      w[v] += 1;
+    }
+  }
+  for (std::size_t i = 0; i < h.size(); ++i) h[i] = w[i] > 0 ? h[i] / w[i] : 0.0;
+  return h;
+}
+
 std::vector<double> RemodellingRun::node_vegf() const {
   // VEGF at a node (MODEL.md §5): w_h (tissue hypoxia above its step-0 level) + w_m E, both averaged
   // over the segments at the node.
-  const std::size_t n = net_.num_nodes();
-  std::vector<double> hyp(n, 0.0), hyp_n(n, 0.0), eff(n, 0.0), eff_n(n, 0.0);
+  const std::vector<double> hypoxia = node_mean_hypoxia();
+  std::vector<double> eff(net_.num_nodes(), 0.0), count(net_.num_nodes(), 0.0);
   for (std::size_t s = 0; s < state_.size(); ++s)
     for (index_t v : {net_.segment_from[s], net_.segment_to[s]}) {
-      if (std::isfinite(solution_.tissue_hypoxic[s])) {
-        hyp[v] += solution_.tissue_hypoxic[s];
-        hyp_n[v] += 1;
-      }
       eff[v] += state_.effect[s];
-      eff_n[v] += 1;
+      count[v] += 1;
     }
-  std::vector<double> vegf(n, 0.0);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double h = hyp_n[i] > 0 ? hyp[i] / hyp_n[i] : 0.0;
-    const double e = eff_n[i] > 0 ? eff[i] / eff_n[i] : 0.0;
-    vegf[i] = config_.disease.vegf_hypoxia_weight * std::max(0.0, h - baseline_node_hypoxia_[i]) +
-              config_.disease.vegf_msc_weight * e;
-  }
+  std::vector<double> vegf(net_.num_nodes(), 0.0);
+  for (std::size_t i = 0; i < vegf.size(); ++i)
+    vegf[i] = config_.disease.vegf_hypoxia_weight * std::max(0.0, hypoxia[i] - baseline_node_hypoxia_[i]) +
+              config_.disease.vegf_msc_weight * (count[i] > 0 ? eff[i] / count[i] : 0.0);
   return vegf;
 }
 
@@ -266,18 +259,13 @@ void RemodellingRun::solve() {
   // O2, PARAMETERS.md §7.2) plus an equal share of those of closed sinusoid-like neighbours at its
   // end nodes; tissue of a closed segment without an open neighbour is unsupplied.
   std::vector<char> in_open(m, 0);
-  std::vector<index_t> open_of(m, -1);
-  for (std::size_t s = 0; s < mo; ++s) {
-    in_open[open.full_of[s]] = 1;
-    open_of[open.full_of[s]] = static_cast<index_t>(s);
-  }
+  for (std::size_t s = 0; s < mo; ++s) in_open[open.full_of[s]] = 1;
   std::vector<std::vector<index_t>> open_at_node(net_.num_nodes());
   for (std::size_t s = 0; s < m; ++s)
     if (in_open[s] && is_sinusoid_like(net_.kind[s]))
       for (index_t v : {net_.segment_from[s], net_.segment_to[s]}) open_at_node[v].push_back(static_cast<index_t>(s));
   std::vector<double> hepatocytes(m), supplied(m, 0.0);
   std::vector<std::vector<index_t>> recipients(m);
-  double unsupplied = 0;
   for (std::size_t s = 0; s < m; ++s) {
     hepatocytes[s] = state_.tissue[s] * (1.0 - std::min(1.0, state_.collagen[s]));
     if (!(hepatocytes[s] > 0)) continue;
@@ -287,10 +275,6 @@ void RemodellingRun::solve() {
     }
     for (index_t v : {net_.segment_from[s], net_.segment_to[s]})
       for (index_t r : open_at_node[v]) recipients[s].push_back(r);
-    if (recipients[s].empty()) {
-      unsupplied += hepatocytes[s];
-      continue;
-    }
     for (index_t r : recipients[s]) supplied[r] += hepatocytes[s] / recipients[s].size();
   }
   for (std::size_t s = 0; s < mo; ++s) open.net.tissue_volume[s] = supplied[open.full_of[s]];
@@ -366,8 +350,6 @@ void RemodellingRun::solve() {
     sol.tissue_po2[s] = p / recipients[s].size();
     sol.tissue_hypoxic[s] = h / recipients[s].size();
   }
-  (void)unsupplied;
-  (void)open_of;
 }
 
 void RemodellingRun::compute_metrics() {

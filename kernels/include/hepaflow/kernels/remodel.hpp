@@ -31,6 +31,14 @@ HF_HOST_DEVICE inline double msc_effect(double exposure, double threshold, doubl
   return emax * xh / (std::pow(ec50, hill) + xh);
 }
 
+/// The hepatocyte function index a segment's tissue tends to (MODEL.md §5): oxygen-limited, lowered
+/// by injury that the MSC effect attenuates: f = P_t / (P_t + K_f) (1 - min(1, I) / (1 + E)), P_t
+/// clamped at 0 (NaN: no supply, 0).
+HF_HOST_DEVICE inline double function_target(double tissue_po2, double half_po2, double injury, double effect) {
+  const double p_t = std::isfinite(tissue_po2) ? (tissue_po2 > 0 ? tissue_po2 : 0.0) : 0.0;
+  return p_t / (p_t + half_po2) * (1.0 - (injury < 1.0 ? injury : 1.0) / (1.0 + effect));
+}
+
 /// Rate constants (1/s) and couplings of one remodelling step.
 struct RemodelParameters {
   double dt = 0;                 ///< step [s]
@@ -105,10 +113,8 @@ HF_HOST_DEVICE inline void remodel_segment(std::int64_t s, const RemodelParamete
   f.collagen[s] = cpa;
   f.capillarization[s] = c;
   // Hepatocyte function (MODEL.md §5): oxygen-limited, lowered by injury that MSC attenuate.
-  const double po2 = f.tissue_po2[s];
   if (std::isfinite(f.function[s])) {
-    const double p_t = std::isfinite(po2) ? (po2 > 0 ? po2 : 0.0) : 0.0;
-    const double target = p_t / (p_t + p.function_half_po2) * (1.0 - (injury < 1.0 ? injury : 1.0) / (1.0 + e));
+    const double target = function_target(f.tissue_po2[s], p.function_half_po2, injury, e);
     f.function[s] = (f.function[s] + dt * p.k_function * target) / (1.0 + dt * p.k_function);
   }
   // Reopening of closed sinusoids.

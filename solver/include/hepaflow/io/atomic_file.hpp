@@ -17,4 +17,10 @@ std::string temporary_path_for(const std::string& path);
 /// Rename `temporary` to `path` (IoError on failure; the temporary is removed).
 void commit_temporary(const std::string& temporary, const std::string& path);
 
+/// Refuse an existing non-empty output folder unless `overwrite` (IoError, exit code 4), before any
+/// work: `run` and `sweep` share this rule.
+void check_output_folder(const std::string& dir, bool overwrite);
+/// Create the output folder and its parents (IoError on failure).
+void create_output_folder(const std::string& dir);
+
 }  // namespace hepaflow::io

@@ -73,6 +73,7 @@ class RemodellingRun {
   /// One implicit-Euler step of length dt of every segment's ODEs on the backend (dt = 0: radii only).
   void remodel_on_backend(double dt, double time_after, std::uint64_t step, const std::vector<double>& vegf);
   void compute_metrics();
+  std::vector<double> node_mean_hypoxia() const;  ///< per node, over its segments' tissue
   std::vector<double> node_vegf() const;
 
   CaseConfig config_;
