@@ -3,6 +3,8 @@
 
 usage: check_png.py PNG [--width W] [--height H] [--min-colors N]
                         [--min-fraction F] [--max-fraction F] [--colorbar] [--colorbar-monotone]
+                        [--content X0 Y0 X1 Y1 F ...] [--colour-present RRGGBB F ...]
+                        [--differs-from OTHER.png F]
 
 Checks, each reported on one line, exit 0 when all pass, 1 when one fails, 2 for bad usage or an
 unreadable PNG:
@@ -20,6 +22,13 @@ unreadable PNG:
               has no colour span.
               (--colorbar-monotone) also: the luminance along the band is monotone (within
               3/255), true for sequential maps such as Viridis (the default for magnitudes).
+  content     (--content X0 Y0 X1 Y1 F, repeatable) in the box X0..X1, Y0..Y1 (fractions of the
+              width and height from the top left) at least the fraction F of the pixels differ
+              from the background: the picture's subject is where it should be.
+  colour      (--colour-present RRGGBB F, repeatable) at least the fraction F of all pixels are
+              within 40 (each channel) of the colour RRGGBB: e.g. a plot's data lines are drawn.
+  differs     (--differs-from OTHER.png F) at least the fraction F of the pixels differ (by more
+              than 24 in a channel) from those of OTHER.png (same size): e.g. animation frames.
 
 The decoder handles non-interlaced PNGs with 8-bit samples (grey, grey+alpha, RGB, RGBA,
 palette), which is what ParaView and VTK write.
@@ -220,6 +229,13 @@ def main(argv):
     parser.add_argument("--colorbar", action="store_true", help="require a colour bar")
     parser.add_argument("--colorbar-monotone", action="store_true",
                         help="require the colour bar's luminance to be monotone")
+    parser.add_argument("--content", nargs=5, type=float, action="append", default=[],
+                        metavar=("X0", "Y0", "X1", "Y1", "F"),
+                        help="box (fractions, from the top left) with at least F non-background")
+    parser.add_argument("--colour-present", nargs=2, action="append", default=[],
+                        metavar=("RRGGBB", "F"), help="at least F of the pixels near RRGGBB")
+    parser.add_argument("--differs-from", nargs=2, default=None, metavar=("PNG", "F"),
+                        help="at least F of the pixels differ from those of PNG")
     args = parser.parse_args(argv)
 
     try:
@@ -255,6 +271,49 @@ def main(argv):
            "%.1f %% of pixels differ from the background rgb%s (allowed %.1f..%.1f %%)"
            % (100.0 * fraction, tuple(background), 100.0 * args.min_fraction,
               100.0 * args.max_fraction))
+
+    for x0, y0, x1, y1, minimum in args.content:
+        xs = range(int(x0 * width), max(int(x0 * width) + 1, int(x1 * width)))
+        ys = range(int(y0 * height), max(int(y0 * height) + 1, int(y1 * height)))
+        inside = sum(1 for y in ys for x in xs
+                     if max_diff(pixel(rows, x, y), background) > BACKGROUND_TOLERANCE)
+        share = inside / float(len(xs) * len(ys))
+        report("content", share >= minimum,
+               "%.1f %% of the box x %.2f..%.2f, y %.2f..%.2f differ from the background "
+               "(at least %.1f %%)" % (100.0 * share, x0, x1, y0, y1, 100.0 * minimum))
+
+    for hex_colour, minimum in args.colour_present:
+        try:
+            target = bytes.fromhex(hex_colour.lstrip("#"))
+            minimum = float(minimum)
+            if len(target) != 3:
+                raise ValueError
+        except ValueError:
+            print("check_png: --colour-present RRGGBB F: bad colour %r or fraction %r"
+                  % (hex_colour, minimum))
+            return 2
+        near = sum(n for c, n in counts.items() if max_diff(c, target) <= 40)
+        share = near / float(width * height)
+        report("colour", share >= minimum, "%.2f %% of the pixels are near #%s (at least %.2f %%)"
+               % (100.0 * share, hex_colour.lstrip("#"), 100.0 * minimum))
+
+    if args.differs_from:
+        try:
+            other_width, other_height, other_rows = decode_png(args.differs_from[0])
+        except (OSError, PngError, zlib.error, struct.error) as e:
+            print("check_png: %s: %s" % (args.differs_from[0], e))
+            return 2
+        minimum = float(args.differs_from[1])
+        if (other_width, other_height) != (width, height):
+            report("differs", False, "%s is %dx%d, not %dx%d" % (
+                args.differs_from[0], other_width, other_height, width, height))
+        else:
+            changed = sum(1 for y in range(height) for x in range(width)
+                          if max_diff(pixel(rows, x, y), pixel(other_rows, x, y))
+                          > BACKGROUND_TOLERANCE)
+            share = changed / float(width * height)
+            report("differs", share >= minimum, "%.2f %% of the pixels differ from %s (at least "
+                   "%.2f %%)" % (100.0 * share, args.differs_from[0], 100.0 * minimum))
 
     if args.colorbar or args.colorbar_monotone:
         bar = None

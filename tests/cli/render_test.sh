@@ -8,12 +8,10 @@
 # Python modules are not installed, and non-zero on the first failing step otherwise.
 set -euo pipefail
 
-SKIP=77
+PROG=render_test
 WIDTH=1200
 HEIGHT=900
-
-die() { echo "render_test: FAIL: $*" >&2; exit 1; }
-step() { echo "render_test: --- $*"; }
+source "$(dirname "$0")/postproc_common.sh"
 
 mode=${1:-}
 case "$mode" in
@@ -24,45 +22,11 @@ case "$mode" in
   *)      die "usage: $0 demo|sample ..." ;;
 esac
 
-for tool in pvbatch xvfb-run python3; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "render_test: SKIP: $tool is not installed (Debian: apt-get install paraview python3-paraview xvfb)"
-    exit $SKIP
-  fi
-done
-
 rm -rf "$work"
 mkdir -p "$work"
-
-# xvfb-run -a picks the first free display from --server-num on; two xvfb-runs starting at the
-# same moment can pick the same one and one of them then fails with "bad X server connection".
-# Start from a random display number and retry a render that failed for X reasons.
-xvfb() {
-  local attempt rc
-  for attempt in 1 2 3; do
-    rc=0
-    xvfb-run -a -n $((100 + RANDOM % 800)) -s "-screen 0 1280x1024x24" "$@" \
-      2>"$work/xvfb_stderr.txt" || rc=$?
-    cat "$work/xvfb_stderr.txt" >&2
-    if [[ $rc -eq 0 ]] || ! grep -qE "X server|GLX|Xvfb|cannot open display" "$work/xvfb_stderr.txt"; then
-      return $rc
-    fi
-    echo "render_test: X server problem (exit $rc), retrying ($attempt/3)" >&2
-    sleep 1
-  done
-  return $rc
-}
+require_paraview
 
 render="$src/postproc/render_network.py"
-
-# ParaView's Python modules: installed (python3-paraview) or unpacked where they are looked for
-# (see render_network.py, PARAVIEW_PYTHON_DIRS / $HEPAFLOW_PARAVIEW_PYTHONPATH).
-rc=0
-xvfb pvbatch "$render" --check-paraview || rc=$?
-if [[ $rc -ne 0 ]]; then
-  echo "render_test: SKIP: pvbatch cannot load ParaView's Python modules (exit $rc)"
-  exit $SKIP
-fi
 check="$src/tests/cli/check_png.py"
 
 if [[ $mode == demo ]]; then

@@ -1,8 +1,9 @@
 # Script-driven CLI tests, included by tests/CMakeLists.txt (CMAKE_CURRENT_LIST_DIR = tests/cli).
 #
-# postproc render tests: postproc/render_network.py under `xvfb-run pvbatch`, the PNG checked by
-# tests/cli/check_png.py (size, not blank, colour bar). They skip (exit 77) where pvbatch,
-# xvfb-run or ParaView's Python modules are missing (render_network.py --check-paraview).
+# postproc tests: the render scripts under `xvfb-run pvbatch`, the plot scripts and report.py; each
+# PNG checked by tests/cli/check_png.py (size, not blank, colour bar, content where expected),
+# each report.html by tests/cli/check_report.py. They skip (exit 77) where pvbatch, xvfb-run or
+# ParaView's Python modules (renders) or matplotlib (plots) are missing.
 find_program(HEPAFLOW_BASH bash)
 if(HEPAFLOW_BASH)
   # The real program: run the demo case, render its flow, check the picture.
@@ -19,6 +20,32 @@ if(HEPAFLOW_BASH)
   set_tests_properties(postproc.RenderNetworkPngIsNotBlank postproc.RenderSampleNetworkOptions
                        PROPERTIES LABELS cli SKIP_RETURN_CODE 77 TIMEOUT 600 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE
                                   RESOURCE_LOCK hepaflow_xvfb)
+
+  # Plots (matplotlib) and report.py --no-render on synthetic therapy runs and a sweep written by
+  # make_sample_therapy.py (the therapy output spec); usage / missing-input exit codes. Skips
+  # (77) without matplotlib.
+  add_test(NAME postproc.PlotsAndReportFromSyntheticTherapyRuns
+           COMMAND ${HEPAFLOW_BASH} ${CMAKE_CURRENT_LIST_DIR}/postproc_test.sh plots
+                   ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/postproc_plots
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(postproc.PlotsAndReportFromSyntheticTherapyRuns
+                       PROPERTIES LABELS cli SKIP_RETURN_CODE 77 TIMEOUT 600)
+  # ParaView on the synthetic therapy runs: time-series frames, slab / log / robust range,
+  # tissue PO2 slice, state files loaded back. Skips (77) without pvbatch / xvfb / ParaView Python.
+  add_test(NAME postproc.RenderTherapyFramesSlabAndTissueSlice
+           COMMAND ${HEPAFLOW_BASH} ${CMAKE_CURRENT_LIST_DIR}/postproc_test.sh renders
+                   ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/postproc_renders
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  # report.py on real outputs: brain_o2_greens (network + tissue grid, ParaView pictures when
+  # ParaView works here) and healthy_lobule (zonation, histograms; --no-render).
+  add_test(NAME postproc.ReportFromHepaflowRuns
+           COMMAND ${HEPAFLOW_BASH} ${CMAKE_CURRENT_LIST_DIR}/postproc_test.sh report
+                   $<TARGET_FILE:hepaflow> ${PROJECT_SOURCE_DIR}
+                   ${CMAKE_CURRENT_BINARY_DIR}/postproc_report
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(postproc.RenderTherapyFramesSlabAndTissueSlice postproc.ReportFromHepaflowRuns
+                       PROPERTIES LABELS cli SKIP_RETURN_CODE 77 TIMEOUT 900
+                                  ENVIRONMENT OMP_WAIT_POLICY=PASSIVE RESOURCE_LOCK hepaflow_xvfb)
 endif()
 
 # sweep_test.cpp (found by tests/CMakeLists.txt's glob) also unit-tests the sweep's arithmetic
