@@ -37,6 +37,9 @@ struct ConvertArguments {
 int convert_command(const ConvertArguments& args);
 
 int info_command();
+/// `hepaflow case-reference [-o FILE]`: docs/case_reference.md from the schema table (the build
+/// writes it to <build>/docs/case_reference.md; a test compares it with the committed file).
+int case_reference_command(const std::string& output);
 
 struct BenchArguments {
   std::vector<double> sizes;        ///< target segment counts

@@ -69,6 +69,11 @@ int main(int argc, char** argv) {
 
   auto* info_cmd = cli.add_subcommand("info", "Version, backends, devices and optional components");
 
+  std::string reference_output;
+  auto* reference_cmd = cli.add_subcommand(
+      "case-reference", "Print the case-file reference (every key, type, unit, default, range) as Markdown");
+  reference_cmd->add_option("-o,--output", reference_output, "Write it to this file instead of standard output");
+
   app::SweepArguments sweep;
   auto* sweep_cmd = cli.add_subcommand(
       "sweep", "Run a case for every combination of --param values (one `run` child process each); table in DIR/sweep.csv");
@@ -134,6 +139,7 @@ int main(int argc, char** argv) {
     if (*conv_cmd) return app::convert_command(conv);
     if (*sweep_cmd) return app::sweep_command(sweep);
     if (*info_cmd) return app::info_command();
+    if (*reference_cmd) return app::case_reference_command(reference_output);
     if (*bench_cmd) {
       bench.direct = !no_direct;
       bench.command_line = command_line;

@@ -1,13 +1,15 @@
-// hepaflow generate / convert / info.
+// hepaflow generate / convert / info / case-reference.
 #include <omp.h>
 
 #include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
+#include "hepaflow/config/case_config.hpp"
 #include "hepaflow/config/quantity.hpp"
 #include "hepaflow/error.hpp"
 #include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/io/atomic_file.hpp"
 #include "hepaflow/io/network_output.hpp"
 #include "hepaflow/meshes/generators.hpp"
 #include "hepaflow/meshes/network_io.hpp"
@@ -80,6 +82,16 @@ int info_command() {
     std::cout << "  cuda  unavailable: " << why << "\n";
   std::cout << "direct solver (CHOLMOD): " << (direct_solver_available() ? "yes" : "no (built without it)") << "\n";
   std::cout << "VTK output: " << (io::vtk_output_available() ? "yes" : "no (built with HEPAFLOW_WITH_VTK=OFF)") << "\n";
+  return 0;
+}
+
+int case_reference_command(const std::string& output) {
+  const std::string markdown = case_reference_markdown();
+  if (output.empty()) {
+    std::cout << markdown;
+  } else {
+    io::write_file_atomically(output, [&](std::ostream& out) { out << markdown; });
+  }
   return 0;
 }
 

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Driver for the postproc plot / render / report tests (registered in tests/cli/tests.cmake).
 #
-#   postproc_test.sh plots   SOURCE_DIR WORK_DIR           # matplotlib plots + report --no-render
-#                                                          # on synthetic therapy runs and a sweep
-#   postproc_test.sh renders SOURCE_DIR WORK_DIR           # ParaView: frames, slab, tissue slice,
-#                                                          # state files, on the synthetic runs
-#   postproc_test.sh report  HEPAFLOW SOURCE_DIR WORK_DIR  # report.py on real hepaflow outputs
+#   postproc_test.sh plots   HEPAFLOW SOURCE_DIR WORK_DIR  # matplotlib plots + report --no-render
+#                                                          # on therapy runs and a dose x route sweep
+#   postproc_test.sh renders HEPAFLOW SOURCE_DIR WORK_DIR  # ParaView: frames, slab, tissue slice,
+#                                                          # state files
+#   postproc_test.sh report  HEPAFLOW SOURCE_DIR WORK_DIR  # report.py on the demo and brain cases
 #
-# The synthetic runs come from make_sample_therapy.py (the therapy output spec). Every PNG is
+# The therapy runs are real hepaflow runs of cases/msc_dose_response, shrunk to a 2-layer slab and
+# 28 days (MSC 1e6 cells/kg and a no-therapy control), and a real `hepaflow sweep` over route x
+# dose. Only the report of a sweep with a failed member uses a synthetic sweep
+# (make_sample_therapy.py), because no real case fails on purpose. Every PNG is
 # checked by check_png.py (size, distinct colours, coverage, colour bar, content where expected),
 # every report.html by check_report.py (each src/href names an existing file). Exits 0 when every
 # step passes, 77 (CTest SKIP_RETURN_CODE) when matplotlib (plots, report) or pvbatch / xvfb-run /
@@ -19,11 +22,9 @@ source "$(dirname "$0")/postproc_common.sh"
 
 mode=${1:-}
 case "$mode" in
-  plots|renders) [[ $# -eq 3 ]] || die "usage: $0 $mode SOURCE_DIR WORK_DIR"
-                 src=$2; work=$3 ;;
-  report)        [[ $# -eq 4 ]] || die "usage: $0 report HEPAFLOW SOURCE_DIR WORK_DIR"
-                 hepaflow=$2; src=$3; work=$4 ;;
-  *)             die "usage: $0 plots|renders|report ..." ;;
+  plots|renders|report) [[ $# -eq 4 ]] || die "usage: $0 $mode HEPAFLOW SOURCE_DIR WORK_DIR"
+                        hepaflow=$2; src=$3; work=$4 ;;
+  *)                    die "usage: $0 plots|renders|report HEPAFLOW SOURCE_DIR WORK_DIR" ;;
 esac
 rm -rf "$work"
 mkdir -p "$work"
@@ -32,11 +33,20 @@ post="$src/postproc"
 BLUE=0072B2
 ORANGE=D55E00
 
-make_samples() {
-  step "make_sample_therapy.py $work/sample"
-  python3 "$src/tests/cli/make_sample_therapy.py" "$work/sample" \
-    || die "make_sample_therapy.py failed"
-  msc="$work/sample/msc"; control="$work/sample/control"; sweep="$work/sample/sweep"
+# make_runs: real therapy outputs (history.csv, .vtp series every 7 d, summary) and a real sweep.
+make_runs() {
+  local case="$src/cases/msc_dose_response/case.toml"
+  local small=(--set network.layers=2 --set 'time.end="28 d"')
+  msc="$work/msc"; control="$work/control"; sweep="$work/sweep"
+  step "hepaflow run msc_dose_response (2-layer slab, 28 d): MSC 1e6 cells/kg and no therapy"
+  "$hepaflow" run "$case" --output "$msc" --overwrite -q "${small[@]}" \
+    || die "hepaflow run (MSC) exited $?"
+  "$hepaflow" run "$case" --output "$control" --overwrite -q "${small[@]}" \
+    --set 'therapy.dose="0 cells/kg"' || die "hepaflow run (control) exited $?"
+  step "hepaflow sweep msc_dose_response: route x dose (8 members)"
+  "$hepaflow" sweep "$case" --output "$sweep" --overwrite -q -j2 "${small[@]}" \
+    --set 'time.output_interval="28 d"' --param therapy.route=hepatic_artery,iv \
+    --param therapy.dose=0,3e5,1e6,1e7 || die "hepaflow sweep exited $?"
 }
 
 # check_report REPORT ARGS...: references, images, sections; then every local image's PNG checks.
@@ -53,7 +63,7 @@ check_report() {
 case "$mode" in
 plots)
   require_matplotlib
-  make_samples
+  make_runs
 
   step "plot_history.py: one therapy run"
   python3 "$post/plot_history.py" "$msc" --output "$work/history.png" --size 1500 1100 \
@@ -134,7 +144,13 @@ plots)
   step "report.py on the sweep folder"
   python3 "$post/report.py" "$sweep" --no-render || die "report.py (sweep) exited $?"
   check_report "$sweep/report.html" --min-images 1 --section Dose-response
-  grep -q "failed: exit 5" "$sweep/report.html" || die "report.html: the failed run is not listed"
+  step "report.py on a (synthetic) sweep with a failed member: make_sample_therapy.py"
+  python3 "$src/tests/cli/make_sample_therapy.py" "$work/sample" \
+    || die "make_sample_therapy.py failed"
+  python3 "$post/report.py" "$work/sample/sweep" --no-render || die "report.py (sweep) exited $?"
+  check_report "$work/sample/sweep/report.html" --min-images 1 --section Dose-response
+  grep -q "failed: exit 5" "$work/sample/sweep/report.html" \
+    || die "report.html: the failed run is not listed"
 
   step "report.py: errors"
   expect_exit 4 "$work/e.log" python3 "$post/report.py" "$work/no_such_run"
@@ -146,7 +162,7 @@ plots)
 
 renders)
   require_paraview
-  make_samples
+  make_runs
   W=1000; H=750
 
   step "render_animation.py: vessel PO2 over the 5 output steps"
@@ -176,8 +192,11 @@ renders)
   xvfb pvbatch "$src/tests/cli/load_state.py" "$work/slab.pvsm" \
     || die "ParaView cannot load $work/slab.pvsm"
 
-  step "render_tissue.py: tissue PO2 slice at day 28"
-  xvfb pvbatch "$post/render_tissue.py" "$msc" --position 0.0 --size $W $H \
+  step "hepaflow run cases/brain_o2_greens (10 um tissue grid); render_tissue.py: tissue PO2 slice"
+  brain="$work/brain"
+  "$hepaflow" run "$src/cases/brain_o2_greens/case.toml" --output "$brain" --overwrite -q \
+    --set 'oxygen.grid_spacing="10 um"' || die "hepaflow run exited $?"
+  xvfb pvbatch "$post/render_tissue.py" "$brain" --size $W $H \
     --output "$work/tissue.png" --state "$work/tissue.pvsm" || die "render_tissue.py exited $?"
   check_png "$work/tissue.png" --width $W --height $H --min-colors 100 --min-fraction 0.2 \
     --colorbar --colorbar-monotone --content 0.25 0.3 0.6 0.7 0.95
@@ -187,7 +206,7 @@ renders)
   step "errors: exit 2 for usage, 4 for missing inputs, nothing written"
   expect_exit 4 "$work/e.log" xvfb pvbatch "$post/render_tissue.py" "$control" \
     --output "$work/bad.png"
-  expect_exit 2 "$work/e.log" xvfb pvbatch "$post/render_tissue.py" "$msc" --array nope \
+  expect_exit 2 "$work/e.log" xvfb pvbatch "$post/render_tissue.py" "$brain" --array nope \
     --output "$work/bad.png"
   expect_exit 2 "$work/e.log" xvfb pvbatch "$post/render_animation.py" "$msc" --every 0
   expect_exit 2 "$work/e.log" xvfb pvbatch "$post/render_network.py" "$msc" \

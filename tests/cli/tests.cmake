@@ -21,20 +21,20 @@ if(HEPAFLOW_BASH)
                        PROPERTIES LABELS cli SKIP_RETURN_CODE 77 TIMEOUT 600 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE
                                   RESOURCE_LOCK hepaflow_xvfb)
 
-  # Plots (matplotlib) and report.py --no-render on synthetic therapy runs and a sweep written by
-  # make_sample_therapy.py (the therapy output spec); usage / missing-input exit codes. Skips
-  # (77) without matplotlib.
-  add_test(NAME postproc.PlotsAndReportFromSyntheticTherapyRuns
+  # Plots (matplotlib) and report.py --no-render on real therapy runs (cases/msc_dose_response
+  # shrunk to a 2-layer slab, 28 d, MSC and control) and a real route x dose sweep; usage /
+  # missing-input exit codes. Skips (77) without matplotlib.
+  add_test(NAME postproc.PlotsAndReportFromTherapyRuns
            COMMAND ${HEPAFLOW_BASH} ${CMAKE_CURRENT_LIST_DIR}/postproc_test.sh plots
-                   ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/postproc_plots
+                   $<TARGET_FILE:hepaflow> ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/postproc_plots
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
-  set_tests_properties(postproc.PlotsAndReportFromSyntheticTherapyRuns
-                       PROPERTIES LABELS cli SKIP_RETURN_CODE 77 TIMEOUT 600)
-  # ParaView on the synthetic therapy runs: time-series frames, slab / log / robust range,
-  # tissue PO2 slice, state files loaded back. Skips (77) without pvbatch / xvfb / ParaView Python.
+  set_tests_properties(postproc.PlotsAndReportFromTherapyRuns
+                       PROPERTIES LABELS cli SKIP_RETURN_CODE 77 TIMEOUT 600 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE)
+  # ParaView on the real therapy run: time-series frames, slab / log / robust range; tissue PO2
+  # slice of brain_o2_greens; state files loaded back. Skips (77) without pvbatch / xvfb / ParaView.
   add_test(NAME postproc.RenderTherapyFramesSlabAndTissueSlice
            COMMAND ${HEPAFLOW_BASH} ${CMAKE_CURRENT_LIST_DIR}/postproc_test.sh renders
-                   ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/postproc_renders
+                   $<TARGET_FILE:hepaflow> ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/postproc_renders
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   # report.py on real outputs: brain_o2_greens (network + tissue grid, ParaView pictures when
   # ParaView works here) and healthy_lobule (zonation, histograms; --no-render).

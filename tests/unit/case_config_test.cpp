@@ -638,13 +638,10 @@ TEST(CaseReference, NamesEveryTableAndKey) {
 TEST(CaseReference, DocsFileMatchesTheSchemaTable) {
   const std::string path = std::string(HEPAFLOW_SOURCE_DIR) + "/docs/case_reference.md";
   const std::string expected = case_reference_markdown();
-  if (const char* update = std::getenv("HEPAFLOW_UPDATE_DOCS"); update && std::string(update) == "1") {
-    std::ofstream(path, std::ios::binary) << expected;
-  }
   std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in.good()) << path << " is missing; regenerate with HEPAFLOW_UPDATE_DOCS=1 " << "hf_unit_case_config_test";
+  ASSERT_TRUE(in.good()) << path << " is missing; run: cmake --build build --target update_case_reference";
   const std::string actual((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(actual, expected) << path << " is out of date; regenerate with HEPAFLOW_UPDATE_DOCS=1 hf_unit_case_config_test";
+  EXPECT_EQ(actual, expected) << path << " is out of date; run: cmake --build build --target update_case_reference";
 }
 
 }  // namespace

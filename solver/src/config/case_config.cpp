@@ -1370,8 +1370,9 @@ std::string case_reference_markdown() {
   std::string md;
   md += "# Case file reference (schema_version 1)\n\n";
   md += "<!-- Generated from the schema table in solver/src/config/case_config.cpp by\n"
-        "     hepaflow::case_reference_markdown(); a unit test keeps the two equal.\n"
-        "     Regenerate: HEPAFLOW_UPDATE_DOCS=1 build/tests/hf_unit_case_config_test -->\n\n";
+        "     hepaflow::case_reference_markdown(): every build writes it to build/docs/case_reference.md\n"
+        "     (`hepaflow case-reference`) and a test fails when this file differs.\n"
+        "     Update: cmake --build build --target update_case_reference -->\n\n";
   md += "A case is a TOML file. Rules:\n\n"
         "- `schema_version = 1` is required.\n"
         "- Every dimensional value is a string with a unit: `\"8 um\"`, `\"6 mmHg\"`, `\"3.5 cP\"`. A bare "
