@@ -206,9 +206,10 @@ def axis_label(name, unit):
 
 # --- network and tissue files ---------------------------------------------------------------------
 
-def read_cell_arrays(path, names=None):
-    """{name: numpy array} of the cell arrays of a .vtp or .vti (all, or those in names)."""
-    poly_reader, image_reader, vtk_to_numpy = import_vtk_readers()
+def read_vtk_data(path):
+    """The vtkPolyData (.vtp) or vtkImageData (.vti) of a file; PostprocError (exit 4) when it is
+    missing, unreadable or has no cells."""
+    poly_reader, image_reader, _ = import_vtk_readers()
     if not os.path.isfile(path):
         raise PostprocError("%s: no such file" % path, EXIT_IO)
     reader = image_reader() if path.endswith(".vti") else poly_reader()
@@ -217,7 +218,13 @@ def read_cell_arrays(path, names=None):
     data = reader.GetOutput()
     if data is None or data.GetNumberOfCells() == 0:
         raise PostprocError("%s: cannot be read or has no cells" % path, EXIT_IO)
-    cells = data.GetCellData()
+    return data
+
+
+def read_cell_arrays(path, names=None):
+    """{name: numpy array} of the cell arrays of a .vtp or .vti (all, or those in names)."""
+    _, _, vtk_to_numpy = import_vtk_readers()
+    cells = read_vtk_data(path).GetCellData()
     arrays = {}
     for i in range(cells.GetNumberOfArrays()):
         name = cells.GetArrayName(i)
@@ -228,15 +235,7 @@ def read_cell_arrays(path, names=None):
 
 def read_data_info(path):
     """{'cell_arrays', 'point_arrays', 'bounds', 'cells'} of a .vtp or .vti."""
-    poly_reader, image_reader, _ = import_vtk_readers()
-    if not os.path.isfile(path):
-        raise PostprocError("%s: no such file" % path, EXIT_IO)
-    reader = image_reader() if path.endswith(".vti") else poly_reader()
-    reader.SetFileName(path)
-    reader.Update()
-    data = reader.GetOutput()
-    if data is None or data.GetNumberOfCells() == 0:
-        raise PostprocError("%s: cannot be read or has no cells" % path, EXIT_IO)
+    data = read_vtk_data(path)
     cells, points = data.GetCellData(), data.GetPointData()
     return {"cell_arrays": [cells.GetArrayName(i) for i in range(cells.GetNumberOfArrays())],
             "point_arrays": [points.GetArrayName(i) for i in range(points.GetNumberOfArrays())],
