@@ -10,8 +10,25 @@ if [ -d "$private/paraview" ]; then
   export PYTHONPATH="$private${PYTHONPATH:+:$PYTHONPATH}"
 fi
 command -v pvbatch >/dev/null || { echo "pvbatch not found: apt-get install paraview (see cmake/install_dependencies.sh)" >&2; exit 77; }
-if [ -z "${DISPLAY:-}" ]; then
-  command -v xvfb-run >/dev/null || { echo "no DISPLAY and no xvfb-run: apt-get install xvfb xauth" >&2; exit 77; }
-  exec xvfb-run -a pvbatch "$@"
+if [ -n "${DISPLAY:-}" ]; then
+  exec pvbatch "$@"
 fi
-exec pvbatch "$@"
+command -v xvfb-run >/dev/null || { echo "no DISPLAY and no xvfb-run: apt-get install xvfb xauth" >&2; exit 77; }
+# xvfb-run -a picks the first free display from --server-num on; two xvfb-runs starting at the same
+# moment can pick the same one, and one of them then fails with "bad X server connection". Start
+# from a random display number and run again (the scripts write their outputs atomically) when the
+# failure was the X server's.
+err=$(mktemp)
+trap 'rm -f "$err"' EXIT
+rc=0
+for attempt in 1 2 3; do
+  rc=0
+  xvfb-run -a -n $((100 + RANDOM % 800)) -s "-screen 0 1280x1024x24" pvbatch "$@" 2>"$err" || rc=$?
+  cat "$err" >&2
+  if [ "$rc" -eq 0 ] || ! grep -qE "X server|GLX|Xvfb|cannot open display" "$err"; then
+    exit "$rc"
+  fi
+  echo "pvbatch.sh: X server problem (exit $rc), retrying ($attempt/3)" >&2
+  sleep 1
+done
+exit "$rc"

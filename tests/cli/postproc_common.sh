@@ -6,7 +6,7 @@
 #   skip MESSAGE           skip the test (exit 77, CTest SKIP_RETURN_CODE)
 #   require_paraview       skip unless pvbatch, xvfb-run and ParaView's Python modules work
 #   require_matplotlib     skip unless python3 or /usr/bin/python3 imports numpy + matplotlib
-#   xvfb COMMAND ...       run COMMAND under xvfb-run (random display, retried on X failures)
+#   xvfb pvbatch ARGS...   postproc/pvbatch.sh ARGS (headless X at a random display, retried)
 #   expect_exit CODE LOG COMMAND ...   run COMMAND, its output to LOG, fail unless it exits CODE
 #   check_png PNG ARGS...  tests/cli/check_png.py PNG ARGS, fail with the picture's name
 SKIP=77
@@ -15,23 +15,12 @@ die() { echo "${PROG:-postproc_test}: FAIL: $*" >&2; exit 1; }
 step() { echo "${PROG:-postproc_test}: --- $*"; }
 skip() { echo "${PROG:-postproc_test}: SKIP: $*"; exit $SKIP; }
 
-# xvfb-run -a picks the first free display from --server-num on; two xvfb-runs starting at the
-# same moment can pick the same one and one of them then fails with "bad X server connection".
-# Start from a random display number and retry a render that failed for X reasons.
+# xvfb pvbatch ARGS...: postproc/pvbatch.sh (ParaView's modules on the path, a headless X server
+# at a random display, retried on X server failures), never the caller's display.
 xvfb() {
-  local attempt rc
-  for attempt in 1 2 3; do
-    rc=0
-    xvfb-run -a -n $((100 + RANDOM % 800)) -s "-screen 0 1280x1024x24" "$@" \
-      2>"$work/xvfb_stderr.txt" || rc=$?
-    cat "$work/xvfb_stderr.txt" >&2
-    if [[ $rc -eq 0 ]] || ! grep -qE "X server|GLX|Xvfb|cannot open display" "$work/xvfb_stderr.txt"; then
-      return $rc
-    fi
-    echo "${PROG:-postproc_test}: X server problem (exit $rc), retrying ($attempt/3)" >&2
-    sleep 1
-  done
-  return $rc
+  [[ ${1:-} == pvbatch ]] || die "xvfb: only 'xvfb pvbatch ...' is supported"
+  shift
+  env -u DISPLAY bash "$src/postproc/pvbatch.sh" "$@"
 }
 
 require_paraview() {
