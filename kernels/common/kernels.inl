@@ -39,6 +39,41 @@ inline double max_abs(std::size_t n, const double* x) {
   return thrust::transform_reduce(thrust::device, x, x + n, AbsOp{}, 0.0, MaxOp{});
 }
 
+// NaN and +-Inf are the values for which v - v is not 0 (NaN - NaN and Inf - Inf are NaN); this
+// needs no isfinite() in device code and holds under IEEE 754 without -ffast-math.
+struct NonFiniteEntry {
+  const double* x;
+  const double* mask;
+  double mask_threshold;
+  HF_HOST_DEVICE NonFiniteScan operator()(std::int64_t i) const {
+    NonFiniteScan r;
+    if (mask) {
+      const double m = mask[i] < 0 ? -mask[i] : mask[i];
+      if (!(m > mask_threshold)) return r;
+    }
+    const double v = x[i];
+    if (!(v - v == 0.0)) {
+      r.count = 1;
+      r.first = i;
+    }
+    return r;
+  }
+};
+struct CombineNonFinite {
+  HF_HOST_DEVICE NonFiniteScan operator()(const NonFiniteScan& a, const NonFiniteScan& b) const {
+    NonFiniteScan r;
+    r.count = a.count + b.count;
+    r.first = a.first < 0 ? b.first : (b.first < 0 ? a.first : (a.first < b.first ? a.first : b.first));
+    return r;
+  }
+};
+inline NonFiniteScan scan_non_finite(std::size_t n, const double* x, const double* mask, double mask_threshold) {
+  if (n == 0) return NonFiniteScan{};
+  return thrust::transform_reduce(thrust::device, thrust::counting_iterator<std::int64_t>(0),
+                                  thrust::counting_iterator<std::int64_t>(static_cast<std::int64_t>(n)),
+                                  NonFiniteEntry{x, mask, mask_threshold}, NonFiniteScan{}, CombineNonFinite{});
+}
+
 // ------------------------------------------------------------------ sparse
 struct CsrRowProduct {
   CsrView a;
@@ -552,6 +587,7 @@ inline KernelSet common_kernel_set() {
   k.xpby = &xpby;
   k.multiply = &multiply;
   k.max_abs = &max_abs;
+  k.scan_non_finite = &scan_non_finite;
   k.spmv = &spmv;
   k.compensated_residual = &compensated_residual;
   k.inverse_diagonal = &inverse_diagonal;

@@ -38,6 +38,12 @@ void copy_to_host(void* dst, const void* src, std::size_t bytes) {
 void copy_on_device(void* dst, const void* src, std::size_t bytes) {
   if (bytes) check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice), "device copy");
 }
+void memory_info(std::size_t* free_bytes, std::size_t* total_bytes) {
+  std::size_t f = 0, t = 0;
+  check(cudaMemGetInfo(&f, &t), "cudaMemGetInfo");
+  *free_bytes = f;
+  *total_bytes = t;
+}
 }  // namespace
 
 const KernelSet* kernel_set(std::string* why) {
@@ -56,6 +62,7 @@ const KernelSet* kernel_set(std::string* why) {
     k.copy_to_device = &copy_to_device;
     k.copy_to_host = &copy_to_host;
     k.copy_on_device = &copy_on_device;
+    k.memory_info = &memory_info;
     return k;
   }();
   return &set;

@@ -2,11 +2,13 @@
 // benchmark scripts) and the mapping of the case file's [network] generator spec onto all
 // generators. Geometry rules are documented at each function in generators.hpp.
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <sstream>
 
 #include "hepaflow/error.hpp"
+#include "hepaflow/memory_budget.hpp"
 #include "hepaflow/meshes/generators.hpp"
 #include "hepaflow/units.hpp"
 
@@ -248,11 +250,12 @@ Network generate_peer_grid(int n, std::uint64_t seed) {
   return net;
 }
 
-Network generate_from_spec(const GeneratorSpec& spec) {
+NetworkSize generated_network_size(const GeneratorSpec& spec) {
   const auto bad_size = [&](const std::string& expected) {
     return InputError("network.size for generator \"" + spec.name + "\": expected " + expected + ", got " +
                       list_of(spec.size));
   };
+  double nodes = 0, segments = 0;
   if (spec.name == "lobule" || spec.name == "lobule_block") {
     if (!spec.size.empty()) throw bad_size("[] (lobules are sized by preset, rings and layers)");
     if (spec.name == "lobule" && (spec.blocks_x != 1 || spec.blocks_y != 1))
@@ -262,42 +265,77 @@ Network generate_from_spec(const GeneratorSpec& spec) {
       throw InputError("network.rings must be 0 (preset default) or at least 2 (got " + std::to_string(spec.rings) + ")");
     if (spec.layers < 0)
       throw InputError("network.layers must be 0 (preset default) or at least 1 (got " + std::to_string(spec.layers) + ")");
+    if (spec.blocks_x < 1 || spec.blocks_y < 1)
+      throw InputError("network.blocks must be at least [1, 1] (got [" + std::to_string(spec.blocks_x) + ", " +
+                       std::to_string(spec.blocks_y) + "])");
+    LobuleParameters p = lobule_preset(spec.preset);
+    p.rings = spec.rings;
+    p.layers = spec.layers;
+    nodes = static_cast<double>(estimate_lobule_block_nodes(p, spec.blocks_x, spec.blocks_y));
+    segments = static_cast<double>(estimate_lobule_block_segments(p, spec.blocks_x, spec.blocks_y));
+  } else if (spec.name == "ladder") {
+    if (spec.size.size() > 1 || (spec.size.size() == 1 && spec.size[0] < 1)) throw bad_size("[rungs] with rungs >= 1");
+    const double rungs = spec.size.empty() ? 10 : spec.size[0];
+    nodes = 2 * rungs;
+    segments = 3 * rungs - 2;
+  } else if (spec.name == "tree") {
+    if (spec.size.size() > 1 || (spec.size.size() == 1 && (spec.size[0] < 1 || spec.size[0] > 24)))
+      throw bad_size("[generations] with 1 <= generations <= 24");
+    const int generations = spec.size.empty() ? 6 : spec.size[0];
+    nodes = std::ldexp(1.0, generations);
+    segments = nodes - 1;
+  } else if (spec.name == "grid") {
+    if (spec.size.size() == 2 || spec.size.size() > 3) throw bad_size("[nx, ny, nz] or [n], each >= 1");
+    for (int v : spec.size)
+      if (v < 1) throw bad_size("[nx, ny, nz] or [n], each >= 1");
+    double X = 10, Y = 10, Z = 10;  // default: 10^3 nodes
+    if (spec.size.size() == 1) X = Y = Z = spec.size[0];
+    if (spec.size.size() == 3) X = spec.size[0], Y = spec.size[1], Z = spec.size[2];
+    nodes = X * Y * Z + 2 * Y * Z;
+    segments = (X - 1) * Y * Z + X * (Y - 1) * Z + X * Y * (Z - 1) + 2 * Y * Z;
+  } else {
+    throw InputError("network.generator: unknown generator \"" + spec.name +
+                     "\" (expected lobule, lobule_block, ladder, tree or grid)");
+  }
+  const double limit = static_cast<double>(std::numeric_limits<index_t>::max());
+  if (nodes >= limit || segments >= limit) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%.3g segments and %.3g nodes", segments, nodes);
+    throw InputError("network.generator \"" + spec.name + "\": the requested network would have " + buf +
+                     ", more than 32-bit indices hold (2^31 - 1)");
+  }
+  return {static_cast<std::size_t>(nodes), static_cast<std::size_t>(segments)};
+}
+
+Network generate_from_spec(const GeneratorSpec& spec) {
+  // Sized (exactly, without building) and refused before anything is allocated when the host cannot
+  // hold it (memory_budget.hpp; HEPAFLOW_MEMORY_LIMIT caps the memory assumed free).
+  const NetworkSize size = generated_network_size(spec);
+  require_memory(estimate_network_memory(size.nodes, size.segments), kernels::cpu::kernel_set());
+  if (spec.name == "lobule" || spec.name == "lobule_block") {
     LobuleParameters p = lobule_preset(spec.preset);
     p.rings = spec.rings;
     p.layers = spec.layers;
     p.seed = spec.seed;
     if (spec.name == "lobule") return generate_lobule(p);
-    if (spec.blocks_x < 1 || spec.blocks_y < 1)
-      throw InputError("network.blocks must be at least [1, 1] (got [" + std::to_string(spec.blocks_x) + ", " +
-                       std::to_string(spec.blocks_y) + "])");
     return generate_lobule_block(p, spec.blocks_x, spec.blocks_y);
   }
   if (spec.name == "ladder") {
     // Defaults: radius 4 um (PARAMETERS.md §8, mean human sinusoid), rung/rail length 25 um (§7.1
     // anastomosis spacing), 6 -> 4 mmHg (§7.1 human P_PT, P_CV).
-    if (spec.size.size() > 1 || (spec.size.size() == 1 && spec.size[0] < 1)) throw bad_size("[rungs] with rungs >= 1");
     const int rungs = spec.size.empty() ? 10 : spec.size[0];
     return generate_ladder(rungs, 4e-6, 25e-6, 6 * units::mmHg, 4 * units::mmHg);
   }
   if (spec.name == "tree") {
     // Defaults: root radius 23 um (PARAMETERS.md §7.1 terminal portal venule), root length 10 root
     // radii (assumption), 6 -> 4 mmHg (§7.1 human P_PT, P_CV).
-    if (spec.size.size() > 1 || (spec.size.size() == 1 && (spec.size[0] < 1 || spec.size[0] > 24)))
-      throw bad_size("[generations] with 1 <= generations <= 24");
     const int generations = spec.size.empty() ? 6 : spec.size[0];
     return generate_tree(generations, 23e-6, 230e-6, 6 * units::mmHg, 4 * units::mmHg);
   }
-  if (spec.name == "grid") {
-    if (spec.size.size() == 2 || spec.size.size() > 3) throw bad_size("[nx, ny, nz] or [n], each >= 1");
-    for (int v : spec.size)
-      if (v < 1) throw bad_size("[nx, ny, nz] or [n], each >= 1");
-    int nx = 10, ny = 10, nz = 10;  // default: 10^3 nodes
-    if (spec.size.size() == 1) nx = ny = nz = spec.size[0];
-    if (spec.size.size() == 3) nx = spec.size[0], ny = spec.size[1], nz = spec.size[2];
-    return generate_grid(nx, ny, nz, spec.seed);
-  }
-  throw InputError("network.generator: unknown generator \"" + spec.name +
-                   "\" (expected lobule, lobule_block, ladder, tree or grid)");
+  int nx = 10, ny = 10, nz = 10;  // grid (generated_network_size checked the name)
+  if (spec.size.size() == 1) nx = ny = nz = spec.size[0];
+  if (spec.size.size() == 3) nx = spec.size[0], ny = spec.size[1], nz = spec.size[2];
+  return generate_grid(nx, ny, nz, spec.seed);
 }
 
 }  // namespace hepaflow::meshes

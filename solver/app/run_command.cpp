@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -15,6 +16,8 @@
 #include "hepaflow/io/json.hpp"
 #include "hepaflow/io/network_output.hpp"
 #include "hepaflow/io/sha256.hpp"
+#include "hepaflow/finite_check.hpp"
+#include "hepaflow/memory_budget.hpp"
 #include "hepaflow/meshes/generators.hpp"
 #include "hepaflow/meshes/network_io.hpp"
 #include "hepaflow/simulation/remodelling_run.hpp"
@@ -237,7 +240,10 @@ int run_remodelling(const RunArguments& args, const CaseConfig& config, const Ne
       .add("backend", steady.backend)
       .add("wall_time_s", wall);
   io::JsonObject timings;
-  timings.add("steps_s", seconds_since(t_loop) - vtk_seconds).add("write_vtk_s", vtk_seconds).add("total_s", wall);
+  timings.add("steps_s", seconds_since(t_loop) - vtk_seconds)
+      .add("finite_checks_s", finite_check_seconds())
+      .add("write_vtk_s", vtk_seconds)
+      .add("total_s", wall);
   io::write_file_atomically(dir + "summary.json", [&](std::ostream& o) { o << summary.str() << "\n"; });
   write_run_info(dir + "run_info.json", args, steady.backend, device, timings);
   std::ostringstream done;
@@ -247,6 +253,30 @@ int run_remodelling(const RunArguments& args, const CaseConfig& config, const Ne
   io::write_file_atomically(dir + "log.txt", [&](std::ostream& o) { o << log.text(); });
   if (!args.quiet) std::cout << "results: " << fs::absolute(out_dir).string() << "\n";
   return 0;
+}
+
+/// The physics a case enables, for the memory estimate; with the network (when loaded) the tissue
+/// grid's cells and sub-segments are sized from its bounding box and vessel length.
+PhysicsSelection physics_of(const CaseConfig& config, const Network* net) {
+  PhysicsSelection p;
+  p.phase_separation = config.blood.phase_separation != "none";
+  p.tissue_model = config.oxygen.tissue_model;
+  p.remodelling = config.time.given || config.disease.stage != "none" || config.disease.constriction > 0 ||
+                  config.boundary_control.hold != "pressure";
+  p.vtk_output = config.output.vtk && io::vtk_output_available();
+  if (net && p.tissue_model == "grid" && net->num_nodes() > 0) {
+    const auto [x0, x1] = std::minmax_element(net->x.begin(), net->x.end());
+    const auto [y0, y1] = std::minmax_element(net->y.begin(), net->y.end());
+    const auto [z0, z1] = std::minmax_element(net->z.begin(), net->z.end());
+    const double h = config.oxygen.grid_spacing, pad = 2 * config.oxygen.grid_padding;
+    double cells = 1;
+    for (double extent : {*x1 - *x0, *y1 - *y0, *z1 - *z0}) cells *= std::ceil((extent + pad) / h) + 1;
+    double length = 0;
+    for (double l : net->length) length += l;
+    p.tissue_cells = static_cast<std::size_t>(cells);
+    p.subsegments = static_cast<std::size_t>(length / h) + net->num_segments();
+  }
+  return p;
 }
 
 }  // namespace
@@ -296,10 +326,21 @@ int run_command(const RunArguments& args) {
   log("hepaflow " HEPAFLOW_VERSION " (git " HEPAFLOW_GIT_HASH "), " + utc_timestamp());
   log("case: " + args.case_path + " ('" + config.name + "')");
 
-  // 2. Network.
+  // 2. Network. A generated one is sized first and the run refused before anything is allocated
+  // when it cannot fit (memory_budget.hpp); a read one once it is read.
   t = clock_type::now();
+  if (config.network.generator) {
+    const meshes::NetworkSize size = meshes::generated_network_size(*config.network.generator);
+    require_memory(estimate_run_memory(size.nodes, size.segments, physics_of(config, nullptr)), backend,
+                   config.solver.memory_limit);
+  }
   std::vector<std::string> warnings;
   const Network net = load_case_network(config, &warnings);
+  {
+    const MemoryEstimate need = estimate_run_memory(net.num_nodes(), net.num_segments(), physics_of(config, &net));
+    require_memory(need, backend, config.solver.memory_limit);
+    log("memory estimate: " + format_bytes(need.host_bytes + need.device_bytes) + " (" + need.what + ")");
+  }
   const double t_network = seconds_since(t);
   for (const auto& w : warnings) log("warning: " + w);
   log("network: " + std::to_string(net.num_segments()) + " segments, " + std::to_string(net.num_nodes()) + " nodes, " +
@@ -461,6 +502,7 @@ int run_command(const RunArguments& args) {
       .add("haematocrit_sweep_s", flow.rheology.seconds_sweep)
       .add("oxygen_s", flow.seconds_oxygen)
       .add("download_s", flow.seconds_download)
+      .add("finite_checks_s", finite_check_seconds())
       .add("write_vtk_s", t_write_vtk)
       .add("total_s", wall);
   io::write_file_atomically(dir + "summary.json", [&](std::ostream& o) { o << summary.str() << "\n"; });

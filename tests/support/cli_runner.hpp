@@ -29,3 +29,19 @@ inline CommandResult run_hepaflow(const std::string& arguments) {
 }
 
 }  // namespace hepaflow::test
+
+namespace hepaflow::test {
+/// run_hepaflow with environment assignments ("NAME=value ...") put before the program.
+inline CommandResult run_hepaflow_env(const std::string& environment, const std::string& arguments) {
+  const std::string command = "env " + environment + " " + std::string(HEPAFLOW_BINARY) + " " + arguments + " 2>&1";
+  CommandResult r;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buffer{};
+  std::size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+}  // namespace hepaflow::test

@@ -326,6 +326,11 @@ const std::vector<Key>& schema() {
           .says("Write results although the rheology loop did not converge (flagged in summary.json and "
                 "the log) instead of failing with exit code 5.")
           .to([](CaseConfig& c, const Value& v) { c.solver.allow_unconverged = v.boolean; }),
+      quantity_key("solver", "memory_limit", D::memory).in(positive())
+          .says("Cap on the memory the run may assume it has (e.g. \"2 GiB\"; default: what the backend reports "
+                "free). A run whose estimated need exceeds it is refused before anything is allocated "
+                "(exit code 1); so is one that exceeds the memory actually free. Environment: HEPAFLOW_MEMORY_LIMIT.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.memory_limit = v.number; }),
       key("solver", "backend", Kind::choice).of({"auto", "cpu", "cuda"}).def("\"auto\"")
           .says("Where the kernels run; the command line's --backend wins.")
           .to([](CaseConfig& c, const Value& v) { c.solver.backend = v.text; }),
@@ -1391,7 +1396,7 @@ std::string case_reference_markdown() {
   for (Dimension d : {Dimension::length, Dimension::pressure, Dimension::viscosity, Dimension::flow,
                       Dimension::volume, Dimension::velocity, Dimension::time, Dimension::mass,
                       Dimension::dose_per_mass, Dimension::consumption_rate, Dimension::diffusivity,
-                      Dimension::exposure}) {
+                      Dimension::exposure, Dimension::memory}) {
     std::string phrase = dimension_phrase(d).substr(2);
     std::vector<std::string> units;
     std::string list = accepted_units(d);

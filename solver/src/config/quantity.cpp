@@ -86,6 +86,16 @@ constexpr Unit unit_table[] = {
     {"cells d/ml", Dimension::exposure, u::day / 1e-6},
     {"cells d/g", Dimension::exposure, u::day / 1e-6},
     {"cells s/m^3", Dimension::exposure, 1.0},
+    // Memory (solver.memory_limit): IEC binary and SI decimal prefixes.
+    {"GiB", Dimension::memory, 1073741824.0},
+    {"MiB", Dimension::memory, 1048576.0},
+    {"KiB", Dimension::memory, 1024.0},
+    {"TiB", Dimension::memory, 1099511627776.0},
+    {"GB", Dimension::memory, 1e9},
+    {"MB", Dimension::memory, 1e6},
+    {"kB", Dimension::memory, 1e3},
+    {"TB", Dimension::memory, 1e12},
+    {"B", Dimension::memory, 1.0},
 };
 
 std::string_view trim(std::string_view s) {
@@ -144,6 +154,7 @@ std::string dimension_phrase(Dimension d) {
     case Dimension::consumption_rate: return "an O2 consumption rate";
     case Dimension::diffusivity: return "a diffusion coefficient";
     case Dimension::exposure: return "an MSC exposure (cells x time per tissue volume)";
+    case Dimension::memory: return "an amount of memory";
   }
   return "a quantity";
 }

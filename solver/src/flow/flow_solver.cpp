@@ -14,6 +14,8 @@
 
 #include "direct_solver.hpp"
 #include "hepaflow/error.hpp"
+#include "hepaflow/finite_check.hpp"
+#include "hepaflow/units.hpp"
 
 namespace hepaflow {
 
@@ -27,7 +29,7 @@ double seconds_since(clock_type::time_point t0) {
 bool direct_solver_available() { return detail::cholmod_available(); }
 
 DeviceNetwork::DeviceNetwork(const KernelSet& k, const Network& net)
-    : k_(&k), nodes_(net.num_nodes()), segments_(net.num_segments()) {
+    : segment_ids(net.segment_id), node_ids(net.node_id), k_(&k), nodes_(net.num_nodes()), segments_(net.num_segments()) {
   const std::size_t n = nodes_, m = segments_;
   // Boundary values per node.
   std::vector<double> pressure_bc(n, 0.0), inflow(n, 0.0);
@@ -141,6 +143,43 @@ double true_relative_residual(const KernelSet& k, const kernels::CsrView& a, con
   return b_norm > 0.0 ? r_norm / b_norm : r_norm;
 }
 
+double element(const KernelSet& k, const DeviceArray<double>& a, std::size_t i) {
+  double v = std::nan("");
+  if (i < a.size()) k.copy_to_host(&v, a.data() + i, sizeof v);
+  return v;
+}
+
+/// The inputs of a segment's conductance, for messages.
+std::string segment_inputs(const DeviceNetwork& net, const FlowFields& f, std::size_t s) {
+  const KernelSet& k = net.kernels();
+  std::ostringstream o;
+  o << "radius " << element(k, net.radius, s) / units::um << " um, length " << element(k, net.length, s) / units::um
+    << " um, viscosity " << element(k, f.viscosity, s) / units::cP << " cP, conductance "
+    << element(k, f.conductance, s) << " m^3/(Pa s)";
+  return o.str();
+}
+
+/// Why a pressure solve may fail, from the network's numbers (failure path only: downloads):
+/// the conductance range (the Laplacian's condition number grows with max G / min G and with the
+/// graph's diameter), zero conductances (underflow of r^4), the radius range.
+std::string conditioning_diagnosis(const DeviceNetwork& net, const FlowFields& f) {
+  const std::vector<double> g = f.conductance.download(), r = net.radius.download();
+  double g_min = INFINITY, g_max = 0, r_min = INFINITY, r_max = 0;
+  std::size_t zero = 0;
+  for (std::size_t s = 0; s < g.size(); ++s) {
+    if (g[s] > 0) g_min = std::min(g_min, g[s]);
+    else ++zero;
+    g_max = std::max(g_max, g[s]);
+    r_min = std::min(r_min, r[s]);
+    r_max = std::max(r_max, r[s]);
+  }
+  std::ostringstream o;
+  o << "conductances span " << g_min << " .. " << g_max << " m^3/(Pa s) (ratio " << g_max / g_min << ")";
+  if (zero) o << ", " << zero << " segments with conductance 0 (radius^4 underflows)";
+  o << ", radii " << r_min / units::um << " .. " << r_max / units::um << " um, " << net.unknowns() << " unknowns";
+  return o.str();
+}
+
 }  // namespace
 
 LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions& options, FlowFields& f) {
@@ -153,6 +192,14 @@ LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions
   const auto t_assemble = clock_type::now();
   if (f.conductance.size() != m) f.conductance = DeviceArray<double>(k, m);
   k.poiseuille_conductance(m, net.radius.data(), net.length.data(), f.viscosity.data(), f.conductance.data());
+  FiniteCheckSite site;
+  site.phase = "pressure solve";
+  site.segment_ids = &net.segment_ids;
+  site.node_ids = &net.node_ids;
+  site.describe = [&](ElementKind kind, std::size_t i) {
+    return kind == ElementKind::segment ? segment_inputs(net, f, i) : std::string();
+  };
+  check_finite(k, site, "conductance", ElementKind::segment, f.conductance.data(), m);
   const kernels::LaplacianPattern pattern = net.pattern();
   DeviceArray<double> values(k, static_cast<std::size_t>(pattern.nnz)), rhs(k, u), x(k, u);
   k.assemble_laplacian(pattern, f.conductance.data(), values.data());
@@ -204,22 +251,25 @@ LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions
       msg << "pressure solve (Jacobi-PCG) did not converge: relative residual " << reached << " after "
           << report.iterations << " iterations, tolerance " << options.tolerance
           << (breakdown ? " (CG breakdown: matrix not positive definite or NaN)"
-                        : " (raise solver.max_iterations, loosen solver.tolerance or use solver.method = \"direct\")");
+                        : " (raise solver.max_iterations, loosen solver.tolerance or use solver.method = \"direct\")")
+          << "; " << conditioning_diagnosis(net, f);
       throw ConvergenceError(msg.str());
     }
   } else if (method == "direct") {
     // The direct solve runs on the host: download the system once, solve, upload the solution.
     std::vector<index_t> row_ptr_h = net.row_ptr.download(), col_h = net.col.download();
     std::vector<double> val_h = values.download(), b_h = rhs.download(), x_h;
-    detail::cholmod_solve(row_ptr_h, col_h, val_h, b_h, x_h);
+    try {
+      detail::cholmod_solve(row_ptr_h, col_h, val_h, b_h, x_h);
+    } catch (const ConvergenceError& e) {
+      throw ConvergenceError(std::string(e.what()) + "; " + conditioning_diagnosis(net, f));
+    }
     x.upload(x_h);
     report.iterations = 1;
   } else {
     throw InputError("unknown solver.method '" + options.method + "' (expected auto, pcg or direct)");
   }
   report.relative_residual = true_relative_residual(k, a, rhs.data(), x.data(), residual);
-  if (!std::isfinite(report.relative_residual))
-    throw ConvergenceError("pressure solve produced NaN/Inf (check radii, lengths and viscosities)");
 
   if (f.node_pressure.size() != n) f.node_pressure = DeviceArray<double>(k, n);
   if (f.flow.size() != m) f.flow = DeviceArray<double>(k, m);
@@ -229,6 +279,8 @@ LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions
   k.segment_flow(m, net.from.data(), net.to.data(), f.conductance.data(), f.node_pressure.data(), f.flow.data());
   k.velocity_and_shear(m, f.flow.data(), net.radius.data(), f.viscosity.data(), f.velocity.data(),
                        f.wall_shear_stress.data());
+  check_finite(k, site, "pressure", ElementKind::node, f.node_pressure.data(), n);
+  check_finite(k, site, "flow", ElementKind::segment, f.flow.data(), m);
   report.seconds_solve = seconds_since(t_solve);
   return report;
 }

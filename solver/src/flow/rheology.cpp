@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "hepaflow/error.hpp"
+#include "hepaflow/finite_check.hpp"
+#include "hepaflow/units.hpp"
 
 namespace hepaflow {
 
@@ -129,12 +131,32 @@ RheologyReport solve_coupled_flow(const DeviceNetwork& device_net, const Network
   const std::size_t m = device_net.segments();
   RheologyReport report;
   if (fields.viscosity.size() != m) fields.viscosity = DeviceArray<double>(k, m);
+  FiniteCheckSite site;
+  site.segment_ids = &device_net.segment_ids;
+  site.node_ids = &device_net.node_ids;
+  const auto value_at = [&](const DeviceArray<double>& a, std::size_t i) {
+    double v = std::nan("");
+    if (i < a.size()) k.copy_to_host(&v, a.data() + i, sizeof v);
+    return v;
+  };
+  site.describe = [&](ElementKind kind, std::size_t s) {
+    if (kind != ElementKind::segment) return std::string();
+    std::ostringstream o;
+    o << "radius " << value_at(device_net.radius, s) / units::um << " um, discharge haematocrit "
+      << value_at(haematocrit, s);
+    if (fields.flow.size() == m) o << ", flow " << value_at(fields.flow, s) << " m^3/s";
+    return o.str();
+  };
+  int iteration = 0;
   const auto set_viscosity = [&] {
     k.apparent_viscosity(m, options.viscosity, device_net.radius.data(), haematocrit.data(), fields.viscosity.data());
+    site.phase = "rheology iteration " + std::to_string(iteration) + " (apparent viscosity)";
+    check_finite(k, site, "viscosity", ElementKind::segment, fields.viscosity.data(), m);
   };
   if (!options.phase_separation) {
     // H_D is the same in every segment: the viscosity depends on diameter only, one solve suffices.
     k.fill(m, options.default_haematocrit, haematocrit.data());
+    iteration = 1;
     set_viscosity();
     report.last_solve = solve_flow(device_net, linear, fields);
     report.seconds_assemble = report.last_solve.seconds_assemble;
@@ -150,6 +172,7 @@ RheologyReport solve_coupled_flow(const DeviceNetwork& device_net, const Network
   k.fill(m, 0.0, flow_old.data());
   double relax = 1.0;
   for (int it = 1; it <= options.max_iterations; ++it) {
+    iteration = it;
     if (it % 5 == 0) relax *= 0.8;  // NetFlowV2 (flow.cpp): increasingly under-relaxed haematocrit
     set_viscosity();
     report.last_solve = solve_flow(device_net, linear, fields);
@@ -162,6 +185,8 @@ RheologyReport solve_coupled_flow(const DeviceNetwork& device_net, const Network
     const FlowGraph graph(k, net, fields.flow.download(), options.default_haematocrit);
     k.copy_on_device(hd_new.data(), haematocrit.data(), m * sizeof(double));
     haematocrit_sweep(k, graph, fields.flow, device_net.radius, options.default_haematocrit, true, hd_new);
+    site.phase = "haematocrit transport (rheology iteration " + std::to_string(it) + ")";
+    check_finite(k, site, "haematocrit", ElementKind::segment, hd_new.data(), m);
     report.seconds_sweep += std::chrono::duration<double>(clock::now() - t0).count();
     report.zero_flow_segments = graph.zero_flow_segments();
     report.max_haematocrit_change = k.max_abs_difference(m, hd_new.data(), haematocrit.data());
@@ -184,6 +209,8 @@ RheologyReport solve_coupled_flow(const DeviceNetwork& device_net, const Network
     // flows, unrelaxed (NetFlowV2 does the same), and the viscosity with it.
     const FlowGraph graph(k, net, fields.flow.download(), options.default_haematocrit);
     haematocrit_sweep(k, graph, fields.flow, device_net.radius, options.default_haematocrit, true, haematocrit);
+    site.phase = "haematocrit transport (final, unrelaxed)";
+    check_finite(k, site, "haematocrit", ElementKind::segment, haematocrit.data(), m);
     set_viscosity();
   }
   if (!report.converged) {

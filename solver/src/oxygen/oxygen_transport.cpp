@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "hepaflow/error.hpp"
+#include "hepaflow/finite_check.hpp"
 #include "hepaflow/units.hpp"
 
 namespace hepaflow {
@@ -136,6 +137,9 @@ void solve_tissue_grid(const KernelSet& k, const Network& net, const std::vector
       k.lerp(subs, o.coupling_relaxation, sub_vessel_new.data(), sub_vessel.data());
     }
     const TissueSolveReport t = solver.solve(sub_vessel, po2);
+    FiniteCheckSite site;
+    site.phase = "oxygen tissue solve (vessel-tissue iteration " + std::to_string(it) + ")";
+    check_finite(k, site, "tissue_po2", ElementKind::tissue_cell, po2.data(), cells);
     r.tissue_linear_iterations += t.linear_iterations;
     r.coupling_iterations = it;
     std::ostringstream line;
@@ -224,10 +228,28 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
   f.node_po2 = node_po2.data();
   const auto g = graph.view();
   const auto& levels = graph.level_offsets();
+  // The sweep leaves NaN on segments without flow (|Q| <= 1e-13 max |Q|, FlowGraph): only the
+  // flowing ones are checked.
+  double max_flow = 0;
+  for (double q : flow) max_flow = std::max(max_flow, std::abs(q));
+  FiniteCheckSite site;
+  site.phase = "oxygen transport (convective sweep)";
+  site.segment_ids = &device_net.segment_ids;
+  site.node_ids = &device_net.node_ids;
+  site.describe = [&](ElementKind kind, std::size_t s) {
+    if (kind != ElementKind::segment) return std::string();
+    std::ostringstream d;
+    d << "flow " << flow[s] << " m^3/s, length " << net.length[s] << " m, tissue volume " << net.tissue_volume[s]
+      << " m^3";
+    return d.str();
+  };
   const auto sweep = [&] {
     for (auto* a : {&po2_in, &po2_out, &po2_mean, &flux}) k.fill(m, std::nan(""), a->data());
     k.fill(n, std::nan(""), node_po2.data());
     for (std::size_t l = 0; l + 1 < levels.size(); ++l) k.oxygen_level(g, levels[l], levels[l + 1], o.sweep, f);
+    for (auto [name, a] : {std::pair{"po2_in", &po2_in}, std::pair{"po2_out", &po2_out},
+                           std::pair{"po2_mean", &po2_mean}, std::pair{"o2_flux", &flux}})
+      check_finite(k, site, name, ElementKind::segment, a->data(), m, fields.flow.data(), 1e-13 * max_flow);
   };
 
   OxygenResult r;
@@ -317,6 +339,12 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
       zone_tissue[z] += V;
       zone_consumed[z] += r.o2_flux_to_tissue[s];
     }
+  }
+  if (o.tissue_model != "grid") {
+    std::vector<char> supplied(m, 0);
+    for (std::size_t s = 0; s < m; ++s) supplied[s] = std::isfinite(r.po2_in[s]) && net.tissue_volume[s] > 0;
+    site.phase = "oxygen tissue (Krogh cylinders)";
+    check_finite(site, "tissue_po2", ElementKind::segment, r.tissue_po2_segment, &supplied);
   }
   if (values.empty()) return r;
   std::sort(values.begin(), values.end());

@@ -10,6 +10,7 @@
 
 #include "hepaflow/device_array.hpp"
 #include "hepaflow/error.hpp"
+#include "hepaflow/finite_check.hpp"
 #include "hepaflow/units.hpp"
 
 namespace hepaflow {
@@ -221,6 +222,27 @@ void RemodellingRun::remodel_on_backend(double dt, double time_after, std::uint6
                           &f.signal, &f.vegf, &f.tissue_po2};
   for (std::size_t i = 0; i < in.size(); ++i) *fin[i] = fixed[i].data();
   k.remodel_segments(state_.size(), p, f);
+  // Every state variable is finite after a step; the function index is NaN where the segment
+  // supplies no tissue (DiseaseState::append_healthy) and until the step-0 solve sets it, so it is
+  // checked where there is tissue, from step 1 on.
+  FiniteCheckSite site;
+  site.phase = "remodelling step " + std::to_string(step);
+  site.segment_ids = &net_.segment_id;
+  site.describe = [&](ElementKind, std::size_t s) {
+    std::ostringstream d;
+    d << "injury " << st.injury[s] << ", base radius " << st.base_radius[s] / units::um << " um, MSC signal "
+      << solution_.msc_signal[s] << " cells/m^3, VEGF " << vegf[s] << ", tissue PO2 " << solution_.tissue_po2[s]
+      << " mmHg";
+    return d.str();
+  };
+  const char* names[] = {"hsc_activation", "hsc_tone", "capillarization", "collagen", "closed",
+                         "msc_exposure",   "msc_effect", "function_index", "radius"};
+  const DeviceArray<double> has_tissue(k, st.tissue);
+  for (std::size_t i = 0; i < io.size(); ++i) {
+    if (io[i] == &st.function && step == 0) continue;  // set from the step-0 solve afterwards
+    check_finite(k, site, names[i], ElementKind::segment, state_arrays[i].data(), state_arrays[i].size(),
+                 io[i] == &st.function ? has_tissue.data() : nullptr, 0.0);
+  }
   for (std::size_t i = 0; i < io.size(); ++i) *io[i] = state_arrays[i].download();
 }
 
@@ -231,6 +253,12 @@ void RemodellingRun::advance() {
   // 1. Therapy: infusions due in this step take their distribution from the current flow.
   therapy_.start_due_infusions(t1, net_, solution_.flow, solution_.node_pressure, state_.tissue);
   solution_.msc_signal = therapy_.mean_signal(net_, t0, t1);
+  {
+    FiniteCheckSite site;
+    site.phase = "therapy signal (step " + std::to_string(step_ + 1) + ")";
+    site.segment_ids = &net_.segment_id;
+    check_finite(site, "msc_signal", ElementKind::segment, solution_.msc_signal);
+  }
   // 2. VEGF per segment (mean of its nodes), then the per-segment ODEs on the backend.
   const std::vector<double> vegf_node = node_vegf();
   std::vector<double> vegf(m);

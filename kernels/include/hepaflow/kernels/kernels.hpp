@@ -109,6 +109,12 @@ struct ViscosityParameters {
   double mcv_correction = 1.0;         ///< (92 fl / MCV)^(1/3), in vivo law only
 };
 
+/// Result of one pass over an array for NaN/Inf (finite_check.hpp in solver/ turns it into a message).
+struct NonFiniteScan {
+  std::int64_t count = 0;   ///< entries that are NaN or +-Inf
+  std::int64_t first = -1;  ///< lowest index among them; -1 when none
+};
+
 struct KernelSet {
   const char* backend_name;  ///< "cpu" or "cuda"
 
@@ -118,6 +124,9 @@ struct KernelSet {
   void (*copy_to_device)(void* dst, const void* host_src, std::size_t bytes);
   void (*copy_to_host)(void* host_dst, const void* src, std::size_t bytes);
   void (*copy_on_device)(void* dst, const void* src, std::size_t bytes);
+  /// Memory this backend can still allocate and its total [bytes]: cpu = the host's MemAvailable
+  /// (/proc/meminfo; a cgroup limit lowers it; sysconf where neither is readable), cuda = cudaMemGetInfo.
+  void (*memory_info)(std::size_t* free_bytes, std::size_t* total_bytes);
 
   // ---- vector algebra (n doubles) -------------------------------------------------------------
   void (*fill)(std::size_t n, double value, double* x);
@@ -130,6 +139,9 @@ struct KernelSet {
   void (*multiply)(std::size_t n, const double* x, const double* y, double* z);
   /// max |x_i|
   double (*max_abs)(std::size_t n, const double* x);
+  /// NaN/Inf among x[0, n) in one pass (a reduction): their count and the lowest index. With a
+  /// mask, only entries with |mask_i| > mask_threshold are looked at (e.g. flowing segments).
+  NonFiniteScan (*scan_non_finite)(std::size_t n, const double* x, const double* mask, double mask_threshold);
 
   // ---- sparse ------------------------------------------------------------------------------------
   /// y = A x

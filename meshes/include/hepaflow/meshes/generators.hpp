@@ -171,6 +171,15 @@ Network generate_peer_grid(int n, std::uint64_t seed);
 /// blocks_x x blocks_y), ladder (size = {rungs}; default 10; radius 4 um, length 25 um, 6 -> 4 mmHg),
 /// tree (size = {generations}; default 6; root radius 23 um, root length 230 um, 6 -> 4 mmHg), grid
 /// (size = {nx, ny, nz} or {n}; default 10^3; seed). InputError naming the bad value otherwise.
+/// Refused before anything is allocated (Error, exit code 1) when the host cannot hold the network
+/// (memory_budget.hpp; HEPAFLOW_MEMORY_LIMIT caps the memory assumed free).
 Network generate_from_spec(const GeneratorSpec& spec);
+
+struct NetworkSize {
+  std::size_t nodes = 0, segments = 0;
+};
+/// The exact size of generate_from_spec(spec), computed without building it (O(rings)); checks the
+/// spec like generate_from_spec does (InputError naming the bad value, or more than 32-bit indices).
+NetworkSize generated_network_size(const GeneratorSpec& spec);
 
 }  // namespace hepaflow::meshes

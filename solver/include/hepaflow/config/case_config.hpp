@@ -61,6 +61,9 @@ struct SolverConfig {
   double rheology_flow_tolerance = 1e-6;        ///< max |dQ| / max |Q|
   double rheology_haematocrit_tolerance = 1e-4; ///< max |dH_D|
   bool allow_unconverged = false;
+  /// Cap on the memory a run may assume available [bytes] (0: none; HEPAFLOW_MEMORY_LIMIT also caps);
+  /// the run is refused up front when its estimate exceeds what is available (memory_budget.hpp).
+  double memory_limit = 0;
 };
 
 /// [oxygen]: convective O2 transport along the flow with tissue consumption (MODEL.md §3).

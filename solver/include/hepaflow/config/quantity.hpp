@@ -24,6 +24,7 @@ enum class Dimension {
   consumption_rate,  ///< O2 consumption per tissue volume, SI: mol m^-3 s^-1
   diffusivity,       ///< diffusion coefficient, SI: m^2/s
   exposure,          ///< MSC exposure: cells x time per tissue volume, SI: cells s m^-3
+  memory,            ///< an amount of memory, in bytes ("8 GiB", "512 MB")
 };
 
 /// A quantity string that cannot be read (no number, no/unknown unit, wrong dimension, NaN/Inf).

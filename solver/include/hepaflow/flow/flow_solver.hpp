@@ -32,6 +32,8 @@ class DeviceNetwork {
 
   /// Host copies kept for metrics (small: boundary lists).
   std::vector<index_t> pressure_nodes, flow_nodes;
+  /// File ids by index, to name segments and nodes in messages (finite_check.hpp).
+  std::vector<std::int64_t> segment_ids, node_ids;
 
  private:
   const KernelSet* k_;
