@@ -428,8 +428,11 @@ int resume_run(RunArguments args) {
         ": results may differ in the last bits from an uninterrupted run");
   const std::string device =
       std::string(backend.backend_name) == "cuda" ? kernels::cuda::device_name() : std::string("host CPU");
-  // Bring the folder back to the checkpoint: temporaries of the killed process, checkpoints and .vtp
-  // files after it go; history.csv and network.pvd lose the rows and entries after it.
+  // Bring the folder back to the checkpoint: history.csv and network.pvd lose the rows and entries
+  // after it (rewritten first, so that the .pvd never names a file removed next); then the
+  // temporaries of the killed process, the checkpoints and the .vtp files after it go.
+  io::write_file_atomically(dir + "history.csv", [&](std::ostream& o) { o << progress.history; });
+  if (!progress.series.empty()) io::write_pvd(dir + "network.pvd", progress.series);
   if (const std::size_t n = io::remove_stale_temporaries(out_dir))
     log("removed " + std::to_string(n) + " temporary file(s) of the killed run");
   for (const auto& [step, path] : checkpoints)
@@ -441,8 +444,6 @@ int resume_run(RunArguments args) {
         index >= progress.series.size())
       fs::remove(entry.path(), ec);
   }
-  io::write_file_atomically(dir + "history.csv", [&](std::ostream& o) { o << progress.history; });
-  if (!progress.series.empty()) io::write_pvd(dir + "network.pvd", progress.series);
   return step_to_end(args, config, run, progress, device, log, out_dir, t_start, true);
 }
 
