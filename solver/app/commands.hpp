@@ -17,6 +17,8 @@ struct RunArguments {
   std::vector<std::string> overrides; ///< --set
   bool overwrite = false;
   bool quiet = false;
+  int checkpoint_every = -1;          ///< remodelling steps between checkpoints; -1: the case's time.checkpoint_every
+  std::string resume_dir;             ///< --resume DIR: continue the run in DIR from its latest valid checkpoint
   std::string command_line;
 };
 int run_command(const RunArguments& args);

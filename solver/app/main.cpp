@@ -2,6 +2,7 @@
 // 3 invalid case/network, 4 I/O, 5 no convergence, 6 backend unavailable.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <iostream>
 #include <new>
 
@@ -21,6 +22,9 @@ std::string joined_command_line(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace hepaflow;
+  // A file-size limit (ulimit -f) must fail the write (EFBIG, reported with exit code 4 and the
+  // previous files intact), not kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App cli{"hepaflow " HEPAFLOW_VERSION
                ": blood flow and oxygen transport in microvascular networks (liver sinusoids first).\n"
                "Exit codes: 0 ok, 1 runtime error, 2 usage, 3 invalid case/network, 4 I/O, 5 no convergence, "
@@ -31,13 +35,21 @@ int main(int argc, char** argv) {
 
   app::RunArguments run;
   auto* run_cmd = cli.add_subcommand("run", "Run a case file and write results (VTK, JSON, log) to a folder");
-  run_cmd->add_option("case", run.case_path, "Case file (TOML)")->required();
+  run_cmd->add_option("case", run.case_path, "Case file (TOML); not with --resume");
   run_cmd->add_option("-o,--output", run.output_dir, "Output folder (default: results/<case name>)");
   run_cmd->add_option("--backend", run.backend, "auto | cpu | cuda (default: the case's solver.backend)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   run_cmd->add_option("--set", run.overrides, "Override a case key: table.key=value (repeatable)");
   run_cmd->add_flag("--overwrite", run.overwrite, "Allow writing into a non-empty output folder");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Only print errors");
+  run_cmd->add_option("--checkpoint-every", run.checkpoint_every,
+                      "Remodelling runs: write a restartable checkpoint every N steps and at the last "
+                      "(DIR/checkpoint_NNNNNN.hfck, last two kept; default: the case's time.checkpoint_every, 0 = none)")
+      ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--resume", run.resume_dir,
+                      "Continue the killed run in this output folder from its latest valid checkpoint, with "
+                      "DIR/case.resolved.toml; results equal an uninterrupted run's (exit 4: no/corrupt checkpoint, "
+                      "3: checkpoint of another case or version)");
 
   std::string check_case;
   std::vector<std::string> check_overrides;
@@ -129,6 +141,12 @@ int main(int argc, char** argv) {
     const std::string command_line = joined_command_line(argc, argv);
     if (*run_cmd) {
       run.command_line = command_line;
+      if (run.resume_dir.empty() && run.case_path.empty())
+        throw UsageError("run: give a case file, or --resume DIR to continue a killed run");
+      if (!run.resume_dir.empty() &&
+          (!run.case_path.empty() || !run.output_dir.empty() || !run.overrides.empty() || run.overwrite))
+        throw UsageError("run --resume DIR takes no case file, --output, --set or --overwrite: the run goes on "
+                         "in DIR with DIR/case.resolved.toml");
       return app::run_command(run);
     }
     if (*check_cmd) return app::check_command(check_case, check_overrides);

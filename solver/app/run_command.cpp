@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "hepaflow/error.hpp"
 #include "hepaflow/io/atomic_file.hpp"
+#include "hepaflow/io/binary_archive.hpp"
 #include "hepaflow/io/json.hpp"
 #include "hepaflow/io/network_output.hpp"
 #include "hepaflow/io/sha256.hpp"
@@ -47,6 +48,8 @@ class RunLog {
   /// Into log.txt only (the terminal shows a progress line instead).
   void silent(const std::string& line) { text_ += line + "\n"; }
   const std::string& text() const { return text_; }
+  /// A resumed run's log goes on from the checkpoint's.
+  void restore(const std::string& text) { text_ = text; }
 
  private:
   bool quiet_;
@@ -62,7 +65,7 @@ std::string utc_timestamp() {
 
 /// run_info.json: version, git hash, backend, device, case hash, command line, timings.
 void write_run_info(const std::string& path, const RunArguments& args, const std::string& backend,
-                    const std::string& device, const io::JsonObject& timings) {
+                    const std::string& device, const io::JsonObject& timings, int resumed_from_step = -1) {
   io::JsonObject info;
   info.add("hepaflow_version", HEPAFLOW_VERSION)
       .add("git_hash", HEPAFLOW_GIT_HASH)
@@ -72,8 +75,9 @@ void write_run_info(const std::string& path, const RunArguments& args, const std
       .add("cuda_built", kernels::cuda::built_with_cuda())
       .add("case_path", fs::absolute(args.case_path).string())
       .add("case_sha256", io::sha256_file(args.case_path))
-      .add("command_line", args.command_line)
-      .add("timings", timings);
+      .add("command_line", args.command_line);
+  if (resumed_from_step >= 0) info.add("resumed_from_step", resumed_from_step);
+  info.add("timings", timings);
   io::write_file_atomically(path, [&](std::ostream& o) { o << info.str() << "\n"; });
 }
 
@@ -163,43 +167,108 @@ io::NetworkFields remodelling_fields(const RemodellingRun& run, const CaseConfig
   return fields;
 }
 
-int run_remodelling(const RunArguments& args, const CaseConfig& config, const Network& healthy,
-                    const KernelSet& backend, const std::string& device, RunLog& log, const std::string& out_dir,
-                    clock_type::time_point t_start) {
-  RemodellingRun run(config, healthy, backend);
-  for (const auto& line : run.setup_log()) log(line);
-  io::create_output_folder(out_dir);
-  const std::string dir = out_dir + "/";
-  io::write_file_atomically(dir + "case.resolved.toml", [&](std::ostream& o) { o << config.resolved_toml; });
-  const bool vtk = config.output.vtk && io::vtk_output_available();
-  if (config.output.vtk && !vtk) log("warning: output.vtk = true but this hepaflow was built without VTK: no .vtp written");
-  const bool terminal = !args.quiet && isatty(STDERR_FILENO);
-  std::vector<io::PvdEntry> series;
-  std::string history = history_csv_header() + "\n";
-  const HistoryRow first = run.row();
+/// What a remodelling run has written so far; a checkpoint carries it with the run's state.
+struct RemodellingProgress {
+  std::string history;                ///< history.csv text, header and one line per step done
+  std::vector<io::PvdEntry> series;   ///< network.pvd entries
+  HistoryRow first;                   ///< step 0 (summary.json's initial_ metrics)
   double vtk_seconds = 0;
+  int checkpoint_every = 0;           ///< steps between checkpoints (0: none)
+  std::string case_sha256;            ///< of DIR/case.resolved.toml, as written
+  int resumed_from_step = -1;
+};
+
+/// checkpoint_NNNNNN.hfck of a step.
+std::string checkpoint_name(int step) {
+  char name[40];
+  std::snprintf(name, sizeof name, "checkpoint_%06d.hfck", step);
+  return name;
+}
+
+/// The checkpoints in `dir` as (step, path), newest first.
+std::vector<std::pair<int, std::string>> list_checkpoints(const std::string& dir) {
+  std::vector<std::pair<int, std::string>> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    int step = -1;
+    char tail[8] = {0};
+    if (name.size() == 22 && std::sscanf(name.c_str(), "checkpoint_%6d.%5s", &step, tail) == 2 &&
+        std::string(tail) == "hfck" && step >= 0)
+      found.emplace_back(step, entry.path().string());
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  return found;
+}
+
+/// Write the checkpoint of the run's current step atomically, then keep it and the one before it
+/// (a later step's file, left by a run resumed from an older checkpoint, is stale and goes too).
+void write_checkpoint(const std::string& dir, const RemodellingRun& run, const RemodellingProgress& progress,
+                      const RunLog& log, const std::string& backend) {
+  io::BinaryWriter w;
+  w.put_string(HEPAFLOW_VERSION);
+  w.put_string(HEPAFLOW_GIT_HASH);
+  w.put_string(progress.case_sha256);
+  w.put_string(backend);
+  w.put<std::int64_t>(progress.checkpoint_every);
+  w.put_string(progress.history);
+  w.put<std::uint64_t>(progress.series.size());
+  for (const auto& e : progress.series) {
+    w.put(e.time);
+    w.put_string(e.file);
+  }
+  save_history_row(w, progress.first);
+  w.put(progress.vtk_seconds);
+  w.put_string(log.text());
+  run.save_state(w);
+  io::write_checkpoint_file(dir + checkpoint_name(run.step()), w.bytes());
+  int kept = 0;
+  for (const auto& [step, path] : list_checkpoints(dir)) {
+    if (step <= run.step() && ++kept <= 2) continue;
+    std::error_code ec;
+    fs::remove(path, ec);
+  }
+}
+
+/// Step the run to its end: after each step history.csv, the .vtp and .pvd at output steps, the log
+/// line and, every checkpoint_every steps and at the last, a checkpoint (written after the files it
+/// describes, so that a resumed run finds them); then summary.json, run_info.json and log.txt.
+/// A resumed run enters with its checkpoint's step already written (`step_written`).
+int step_to_end(const RunArguments& args, const CaseConfig& config, RemodellingRun& run, RemodellingProgress& progress,
+                const std::string& device, RunLog& log, const std::string& out_dir, clock_type::time_point t_start,
+                bool step_written) {
+  const std::string dir = out_dir + "/";
+  const bool vtk = config.output.vtk && io::vtk_output_available();
+  const bool terminal = !args.quiet && isatty(STDERR_FILENO);
+  const std::string backend_name = run.solution().steady.backend;
   const auto t_loop = clock_type::now();
   while (true) {
-    // Outputs of this step: history.csv after every step, the network at output steps (the .pvd is
-    // rewritten after the .vtp it lists, so a killed run leaves a valid series).
-    history += history_csv_line(run.row()) + "\n";
-    io::write_file_atomically(dir + "history.csv", [&](std::ostream& o) { o << history; });
-    if (vtk && run.output_due()) {
-      const auto t = clock_type::now();
-      char name[32];
-      std::snprintf(name, sizeof name, "network_%06zu.vtp", series.size());
-      io::write_network_vtp(dir + name, run.network(), remodelling_fields(run, config));
-      series.push_back({run.time_s() / units::day, name});
-      io::write_pvd(dir + "network.pvd", series);
-      vtk_seconds += seconds_since(t);
+    if (!step_written) {
+      // Outputs of this step: history.csv after every step, the network at output steps (the .pvd is
+      // rewritten after the .vtp it lists, so a killed run leaves a valid series).
+      progress.history += history_csv_line(run.row()) + "\n";
+      io::write_file_atomically(dir + "history.csv", [&](std::ostream& o) { o << progress.history; });
+      if (vtk && run.output_due()) {
+        const auto t = clock_type::now();
+        char name[32];
+        std::snprintf(name, sizeof name, "network_%06zu.vtp", progress.series.size());
+        io::write_network_vtp(dir + name, run.network(), remodelling_fields(run, config));
+        progress.series.push_back({run.time_s() / units::day, name});
+        io::write_pvd(dir + "network.pvd", progress.series);
+        progress.vtk_seconds += seconds_since(t);
+      }
+      if (terminal) progress_line(run, seconds_since(t_loop));
+      if (args.quiet || terminal) log.silent(run.step_log());
+      else log(run.step_log());
+      if (progress.checkpoint_every > 0 && (run.step() % progress.checkpoint_every == 0 || run.done()))
+        write_checkpoint(dir, run, progress, log, backend_name);
     }
-    if (terminal) progress_line(run, seconds_since(t_loop));
-    if (args.quiet || terminal) log.silent(run.step_log());
-    else log(run.step_log());
+    step_written = false;
     if (run.done()) break;
     run.advance();
   }
   const HistoryRow& last = run.row();
+  const HistoryRow& first = progress.first;
   const double wall = seconds_since(t_start);
   io::JsonObject summary;
   summary.add("case", config.name)
@@ -240,15 +309,16 @@ int run_remodelling(const RunArguments& args, const CaseConfig& config, const Ne
       .add("backend", steady.backend)
       .add("wall_time_s", wall);
   io::JsonObject timings;
-  timings.add("steps_s", seconds_since(t_loop) - vtk_seconds)
+  timings.add("steps_s", seconds_since(t_loop) - progress.vtk_seconds)
       .add("finite_checks_s", finite_check_seconds())
-      .add("write_vtk_s", vtk_seconds)
+      .add("write_vtk_s", progress.vtk_seconds)
       .add("total_s", wall);
   io::write_file_atomically(dir + "summary.json", [&](std::ostream& o) { o << summary.str() << "\n"; });
-  write_run_info(dir + "run_info.json", args, steady.backend, device, timings);
+  write_run_info(dir + "run_info.json", args, steady.backend, device, timings, progress.resumed_from_step);
   std::ostringstream done;
   done << "wrote " << out_dir << "/ in " << wall << " s: history.csv (" << run.step() + 1 << " rows), "
-       << series.size() << " network_NNNNNN.vtp + network.pvd, summary.json, run_info.json, case.resolved.toml, log.txt";
+       << progress.series.size() << " network_NNNNNN.vtp + network.pvd, summary.json, run_info.json, case.resolved.toml, log.txt";
+  if (progress.checkpoint_every > 0) done << ", " << checkpoint_name(run.step());
   log(done.str());
   io::write_file_atomically(dir + "log.txt", [&](std::ostream& o) { o << log.text(); });
   if (!args.quiet) std::cout << "results: " << fs::absolute(out_dir).string() << "\n";
@@ -277,6 +347,131 @@ PhysicsSelection physics_of(const CaseConfig& config, const Network* net) {
     p.subsegments = static_cast<std::size_t>(length / h) + net->num_segments();
   }
   return p;
+}
+
+int run_remodelling(const RunArguments& args, const CaseConfig& config, const Network& healthy,
+                    const KernelSet& backend, const std::string& device, RunLog& log, const std::string& out_dir,
+                    clock_type::time_point t_start) {
+  RemodellingRun run(config, healthy, backend);
+  for (const auto& line : run.setup_log()) log(line);
+  io::create_output_folder(out_dir);
+  const std::string dir = out_dir + "/";
+  // A fresh run (--overwrite) must not leave an older run's checkpoints to be resumed from.
+  for (const auto& checkpoint : list_checkpoints(out_dir)) {
+    std::error_code ec;
+    fs::remove(checkpoint.second, ec);
+  }
+  io::write_file_atomically(dir + "case.resolved.toml", [&](std::ostream& o) { o << config.resolved_toml; });
+  if (config.output.vtk && !io::vtk_output_available())
+    log("warning: output.vtk = true but this hepaflow was built without VTK: no .vtp written");
+  RemodellingProgress progress;
+  progress.history = history_csv_header() + "\n";
+  progress.first = run.row();
+  progress.checkpoint_every = args.checkpoint_every >= 0 ? args.checkpoint_every : config.time.checkpoint_every;
+  progress.case_sha256 = io::sha256_hex(config.resolved_toml);
+  if (progress.checkpoint_every > 0)
+    log("checkpoints: every " + std::to_string(progress.checkpoint_every) + " steps and at the last (" + out_dir +
+        "/checkpoint_NNNNNN.hfck; continue a killed run with hepaflow run --resume " + out_dir + ")");
+  return step_to_end(args, config, run, progress, device, log, out_dir, t_start, false);
+}
+
+/// hepaflow run --resume DIR: the latest valid checkpoint of DIR, checked against DIR/case.resolved.toml.
+int resume_run(RunArguments args) {
+  const auto t_start = clock_type::now();
+  const std::string out_dir = args.resume_dir;
+  const std::string dir = out_dir + "/";
+  std::error_code ec;
+  if (!fs::is_directory(out_dir, ec)) throw IoError(out_dir + ": no such run folder to resume");
+  const std::string case_path = dir + "case.resolved.toml";
+  if (!fs::exists(case_path, ec))
+    throw IoError(case_path + ": missing; " + out_dir + " is not the output folder of a hepaflow run");
+  const std::string case_sha256 = io::sha256_file(case_path);
+  const auto checkpoints = list_checkpoints(out_dir);
+  if (checkpoints.empty())
+    throw IoError(out_dir + ": no checkpoint (checkpoint_NNNNNN.hfck) to resume from: the run was started without "
+                            "--checkpoint-every / time.checkpoint_every, or killed before its first checkpoint");
+  // The newest checkpoint that reads back whole; a corrupt one is skipped (named in the log), one of
+  // another hepaflow version or case is refused.
+  std::vector<std::string> skipped;
+  std::string payload, used;
+  int used_step = -1;
+  for (const auto& [step, path] : checkpoints) {
+    try {
+      payload = io::read_checkpoint_file(path);
+    } catch (const IoError& e) {
+      skipped.push_back(e.what());
+      continue;
+    }
+    used = path;
+    used_step = step;
+    break;
+  }
+  if (used.empty()) {
+    std::string reasons;
+    for (const auto& s : skipped) reasons += "\n  " + s;
+    throw IoError(out_dir + ": no valid checkpoint to resume from:" + reasons);
+  }
+  io::BinaryReader in(payload, used);
+  const std::string version = in.get_string(), git = in.get_string(), sha = in.get_string(), backend_used = in.get_string();
+  if (version != HEPAFLOW_VERSION)
+    throw InputError(used + ": written by hepaflow " + version + ", this is hepaflow " HEPAFLOW_VERSION
+                     ": a checkpoint is only resumed by the version that wrote it");
+  if (sha != case_sha256)
+    throw InputError(used + ": written for a different case (" + case_path +
+                     " has changed since, or the checkpoint comes from another run's folder)");
+  RunLog log(args.quiet);
+  RemodellingProgress progress;
+  progress.case_sha256 = sha;
+  progress.checkpoint_every = static_cast<int>(in.get<std::int64_t>());
+  progress.history = in.get_string();
+  const auto entries = in.get<std::uint64_t>();
+  for (std::uint64_t i = 0; i < entries; ++i) {
+    io::PvdEntry e;
+    e.time = in.get<double>();
+    e.file = in.get_string();
+    progress.series.push_back(e);
+  }
+  progress.first = load_history_row(in);
+  progress.vtk_seconds = in.get<double>();
+  log.restore(in.get_string());
+  if (args.checkpoint_every >= 0) progress.checkpoint_every = args.checkpoint_every;
+  args.case_path = case_path;
+  const CaseConfig config = load_case(case_path);
+  const std::string backend_name = args.backend.empty() ? backend_used : args.backend;
+  const KernelSet& backend = select_backend(backend_name);
+  RemodellingRun run(config, backend, in);
+  in.expect_end();
+  progress.resumed_from_step = run.step();
+
+  log("resumed " + out_dir + " from " + fs::path(used).filename().string() + " (step " + std::to_string(run.step()) +
+      "/" + std::to_string(run.total_steps()) + ") with hepaflow " HEPAFLOW_VERSION " (git " HEPAFLOW_GIT_HASH "), " +
+      utc_timestamp());
+  for (const auto& s : skipped) log("warning: skipped " + s);
+  if (git != HEPAFLOW_GIT_HASH)
+    log("warning: the checkpoint was written by git " + git + ", this is git " HEPAFLOW_GIT_HASH
+        ": results may differ from an uninterrupted run");
+  if (std::string(backend.backend_name) != backend_used)
+    log("warning: the run used backend " + backend_used + ", it continues on " + backend.backend_name +
+        ": results may differ in the last bits from an uninterrupted run");
+  const std::string device =
+      std::string(backend.backend_name) == "cuda" ? kernels::cuda::device_name() : std::string("host CPU");
+  // Bring the folder back to the checkpoint: history.csv and network.pvd lose the rows and entries
+  // after it (rewritten first, so that the .pvd never names a file removed next); then the
+  // temporaries of the killed process, the checkpoints and the .vtp files after it go.
+  io::write_file_atomically(dir + "history.csv", [&](std::ostream& o) { o << progress.history; });
+  if (!progress.series.empty()) io::write_pvd(dir + "network.pvd", progress.series);
+  if (const std::size_t n = io::remove_stale_temporaries(out_dir))
+    log("removed " + std::to_string(n) + " temporary file(s) of the killed run");
+  for (const auto& [step, path] : checkpoints)
+    if (step > used_step) fs::remove(path, ec);
+  for (const auto& entry : fs::directory_iterator(out_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    std::size_t index = 0;
+    if (name.size() == 18 && std::sscanf(name.c_str(), "network_%6zu.vtp", &index) == 1 &&
+        index >= progress.series.size())
+      fs::remove(entry.path(), ec);
+  }
+  return step_to_end(args, config, run, progress, device, log, out_dir, t_start, true);
 }
 
 }  // namespace
@@ -312,6 +507,7 @@ int check_command(const std::string& case_path, const std::vector<std::string>& 
 }
 
 int run_command(const RunArguments& args) {
+  if (!args.resume_dir.empty()) return resume_run(args);
   const auto t_start = clock_type::now();
   RunLog log(args.quiet);
   // 1. Case file: every problem reported at once; nothing is written for an invalid case.
@@ -354,6 +550,9 @@ int run_command(const RunArguments& args) {
       config.boundary_control.hold != "pressure")
     return run_remodelling(args, config, net, backend, device, log, out_dir, t_start);
 
+  if (args.checkpoint_every > 0)
+    log("warning: --checkpoint-every applies to remodelling runs ([time], [disease], [therapy]); this steady run "
+        "writes no checkpoints");
   // 3. Steady flow.
   const SteadyFlowResult flow = solve_steady_flow(net, config.blood, config.solver, backend, &config.oxygen,
                                                    config.network.flows_from_file);

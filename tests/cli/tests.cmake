@@ -55,3 +55,26 @@ if(TARGET hf_cli_sweep_test)
   target_sources(hf_cli_sweep_test PRIVATE ${PROJECT_SOURCE_DIR}/solver/app/sweep_command.cpp)
   target_include_directories(hf_cli_sweep_test PRIVATE ${PROJECT_SOURCE_DIR}/solver/app)
 endif()
+
+# Restartable runs and disk-full (issue 9, docs/reliability.md "Checkpoints, kills and disk-full"):
+# 20 SIGKILLs at random moments (fixed seed) of a therapy run, each resumed with --resume, results
+# identical to the uninterrupted run (~15-25 s); what --resume refuses (~6 s); RLIMIT_FSIZE and a
+# full tmpfs while writing: exit 4, the previous files intact (~15 s).
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME cli.KillAndResumeGivesTheUninterruptedRun
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/kill_resume_test.py kill $<TARGET_FILE:hepaflow>
+                   ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/kill_resume)
+  add_test(NAME cli.ResumeRefusesMissingCorruptOrForeignCheckpoints
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/kill_resume_test.py refusals $<TARGET_FILE:hepaflow>
+                   ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/resume_refusals)
+  set_tests_properties(cli.KillAndResumeGivesTheUninterruptedRun cli.ResumeRefusesMissingCorruptOrForeignCheckpoints
+                       PROPERTIES LABELS cli TIMEOUT 300 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE)
+endif()
+if(HEPAFLOW_BASH AND Python3_Interpreter_FOUND)
+  add_test(NAME cli.DiskFullExitsFourAndKeepsThePreviousFiles
+           COMMAND ${HEPAFLOW_BASH} ${CMAKE_CURRENT_LIST_DIR}/disk_full_test.sh $<TARGET_FILE:hepaflow>
+                   ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/disk_full)
+  set_tests_properties(cli.DiskFullExitsFourAndKeepsThePreviousFiles
+                       PROPERTIES LABELS cli TIMEOUT 300 ENVIRONMENT OMP_WAIT_POLICY=PASSIVE)
+endif()

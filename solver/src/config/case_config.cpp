@@ -25,7 +25,7 @@
 //              coupling constants, time constants, VEGF/sprouting, function index, seed
 //   [therapy]  regular schedule (dose, route, start, count, interval, site_um), delivery, residence,
 //              signal and effect; [[therapy.infusion]] time, dose, route, site_um
-//   [time]     end (required when present), step, output_interval
+//   [time]     end (required when present), step, output_interval, checkpoint_every
 //
 // Rules: dimensional values are strings with a unit ("6 mmHg"; a bare number is an error); unknown
 // keys and tables are errors with "did you mean"; every problem is collected and all are thrown
@@ -644,6 +644,11 @@ const std::vector<Key>& schema() {
       quantity_key("time", "output_interval", D::time).def("\"7 d\"").in(positive())
           .says("Time between network_NNNNNN.vtp outputs (rounded to whole steps; the last step is always written).")
           .to([](CaseConfig& c, const Value& v) { c.time.output_interval = v.number; }),
+      key("time", "checkpoint_every", Kind::integer).def("0").in(closed(0, 1e9))
+          .says("Write a restartable checkpoint (checkpoint_NNNNNN.hfck, the last two kept) every this many "
+                "steps, and at the last step; 0: none. `hepaflow run --resume DIR` continues a killed run from "
+                "it with results identical to an uninterrupted run. `--checkpoint-every N` overrides it.")
+          .to([](CaseConfig& c, const Value& v) { c.time.checkpoint_every = static_cast<int>(v.integer); }),
 
       key("output", "vtk", Kind::boolean).def("true")
           .says("Write network_NNNNNN.vtp files and network.pvd.")

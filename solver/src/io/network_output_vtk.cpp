@@ -14,7 +14,9 @@
 #include <vtkXMLImageDataWriter.h>
 #include <vtkXMLPolyDataWriter.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "hepaflow/error.hpp"
 #include "hepaflow/io/atomic_file.hpp"
@@ -41,9 +43,16 @@ void write_atomically(vtkNew<Writer>& writer, vtkNew<Data>& data, const std::str
   writer->SetInputData(data);
   writer->SetDataModeToAppended();
   writer->SetCompressorTypeToZLib();
-  if (writer->Write() != 1) {
+  errno = 0;
+  // Write() returns 1 even when the pipeline failed (VTK 9.1 under a full disk: a truncated file);
+  // the writer's error code tells.
+  const int written = writer->Write();
+  if (written != 1 || writer->GetErrorCode() != 0) {
+    // The cause as errno has it (EFBIG, ENOSPC, EACCES); VTK's error code number otherwise.
+    const int err = errno;
     std::remove(tmp.c_str());
-    throw IoError("cannot write " + path + " (VTK writer failed; disk full or no permission?)");
+    throw IoError(path + ": VTK writer failed: " +
+                  (err ? std::string(std::strerror(err)) : "VTK error code " + std::to_string(writer->GetErrorCode())));
   }
   commit_temporary(tmp, path);
 }

@@ -1,6 +1,7 @@
 #include "hepaflow/simulation/remodelling_run.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include "hepaflow/device_array.hpp"
 #include "hepaflow/error.hpp"
 #include "hepaflow/finite_check.hpp"
+#include "hepaflow/io/binary_archive.hpp"
 #include "hepaflow/units.hpp"
 
 namespace hepaflow {
@@ -137,6 +139,143 @@ RemodellingRun::RemodellingRun(const CaseConfig& config, Network healthy, const 
 }
 
 RemodellingRun::~RemodellingRun() = default;
+
+namespace {
+/// The doubles of a HistoryRow in one order (save and load share it).
+template <class Row>
+auto history_doubles(Row& r) {
+  return std::array{&r.time_d, &r.pressure_drop_mmHg, &r.resistance_mmHg_min_per_nl, &r.total_flow_nl_per_min,
+                    &r.perfused_fraction, &r.flow_cv, &r.shunt_flow_fraction, &r.po2_periportal_mmHg,
+                    &r.po2_midzonal_mmHg, &r.po2_pericentral_mmHg, &r.po2_tissue_mean_mmHg, &r.hypoxic_fraction,
+                    &r.function_index, &r.cpa_mean, &r.cpa_periportal, &r.cpa_midzonal, &r.cpa_pericentral,
+                    &r.hsc_activation_mean, &r.closed_fraction, &r.msc_in_liver, &r.msc_signal_mean, &r.wall_time_s};
+}
+
+/// The per-segment vectors of the disease state and of the solution, and the per-node ones, in one
+/// order (save and load share it).
+template <class State, class Solution>
+auto segment_vectors(State& st, Solution& sol) {
+  return std::array{&st.activation, &st.tone, &st.capillarization, &st.collagen, &st.closed, &st.exposure,
+                    &st.effect, &st.function, &st.radius, &st.injury, &st.tone_target, &st.collagen_gain,
+                    &st.collagen_basal, &st.capillarization_gain, &st.capillarization_basal, &st.remodels,
+                    &st.base_radius, &st.mature_radius, &st.birth_time, &st.tissue, &sol.flow, &sol.velocity,
+                    &sol.wall_shear_stress, &sol.viscosity, &sol.haematocrit, &sol.po2_in, &sol.po2_out,
+                    &sol.po2_mean, &sol.so2, &sol.o2_flux, &sol.tissue_po2, &sol.tissue_hypoxic, &sol.msc_signal};
+}
+template <class Solution>
+auto node_vectors(Solution& sol) {
+  return std::array{&sol.node_pressure, &sol.node_po2};
+}
+}  // namespace
+
+void save_history_row(io::BinaryWriter& out, const HistoryRow& row) {
+  out.put<std::int64_t>(row.step);
+  for (const double* v : history_doubles(row)) out.put(*v);
+  out.put<std::uint64_t>(row.segments);
+  out.put<std::uint64_t>(row.sprouts);
+}
+
+HistoryRow load_history_row(io::BinaryReader& in) {
+  HistoryRow row;
+  row.step = static_cast<int>(in.get<std::int64_t>());
+  for (double* v : history_doubles(row)) *v = in.get<double>();
+  row.segments = in.get<std::uint64_t>();
+  row.sprouts = in.get<std::uint64_t>();
+  return row;
+}
+
+void RemodellingRun::save_state(io::BinaryWriter& out) const {
+  out.put<std::int64_t>(step_);
+  out.put<std::int64_t>(total_steps_);
+  out.put<std::int64_t>(output_every_);
+  out.put(time_);
+  out.put(dt_);
+  out.put<std::uint64_t>(sprouts_);
+  out.put(now_s() - wall_start_);  // wall time so far: history's wall_time_s goes on from it
+  out.put(inflow_.total_inflow);
+  out.put(inflow_.source_pressure_drop);
+  out.put(inflow_.source_resistance);
+  io::save_network(out, net_);
+  for (const std::vector<double>* v : segment_vectors(state_, solution_)) out.put_vector(*v);
+  out.put_vector(state_.septal);
+  for (const std::vector<double>* v : node_vectors(solution_)) out.put_vector(*v);
+  out.put_vector(baseline_node_hypoxia_);
+  therapy_.save(out);
+  save_history_row(out, row_);
+  // What summary.json reads of the last solve (the rest of `steady` is rebuilt by the next solve).
+  const SteadyFlowResult& r = solution_.steady;
+  out.put_string(r.backend);
+  out.put_string(r.solve.method);
+  out.put<std::int64_t>(r.solve.iterations);
+  out.put(r.solve.relative_residual);
+  for (double m : {r.metrics.total_inflow, r.metrics.inlet_pressure, r.metrics.outlet_pressure,
+                   r.metrics.pressure_drop, r.metrics.resistance, r.metrics.max_mass_imbalance,
+                   r.metrics.boundary_imbalance})
+    out.put(m);
+  out.put<std::uint8_t>(r.rheology.converged);
+  out.put<std::int64_t>(r.rheology.iterations);
+  out.put<std::uint8_t>(r.has_oxygen);
+  out.put(r.oxygen.mass_balance_error);
+  out.put<std::uint64_t>(solution_.open_segments);
+  out.put<std::uint64_t>(setup_log_.size());
+  for (const std::string& line : setup_log_) out.put_string(line);
+}
+
+RemodellingRun::RemodellingRun(const CaseConfig& config, const KernelSet& backend, io::BinaryReader& in)
+    : config_(config), backend_(backend), therapy_(config.therapy) {
+  step_ = static_cast<int>(in.get<std::int64_t>());
+  total_steps_ = static_cast<int>(in.get<std::int64_t>());
+  output_every_ = static_cast<int>(in.get<std::int64_t>());
+  time_ = in.get<double>();
+  dt_ = in.get<double>();
+  sprouts_ = in.get<std::uint64_t>();
+  wall_start_ = now_s() - in.get<double>();
+  inflow_.total_inflow = in.get<double>();
+  inflow_.source_pressure_drop = in.get<double>();
+  inflow_.source_resistance = in.get<double>();
+  net_ = io::load_network(in);
+  for (std::vector<double>* v : segment_vectors(state_, solution_)) {
+    *v = in.get_vector<double>();
+    if (v->size() != net_.num_segments()) in.corrupt("a per-segment array does not match the network");
+  }
+  state_.septal = in.get_vector<char>();
+  if (state_.septal.size() != net_.num_segments()) in.corrupt("a per-segment array does not match the network");
+  for (std::vector<double>* v : node_vectors(solution_)) {
+    *v = in.get_vector<double>();
+    if (v->size() != net_.num_nodes()) in.corrupt("a per-node array does not match the network");
+  }
+  baseline_node_hypoxia_ = in.get_vector<double>();
+  if (baseline_node_hypoxia_.size() > net_.num_nodes()) in.corrupt("more baseline nodes than the network has");
+  therapy_.load(in);
+  row_ = load_history_row(in);
+  SteadyFlowResult& r = solution_.steady;
+  r.backend = in.get_string();
+  r.solve.method = in.get_string();
+  r.solve.iterations = static_cast<int>(in.get<std::int64_t>());
+  r.solve.relative_residual = in.get<double>();
+  for (double* m : {&r.metrics.total_inflow, &r.metrics.inlet_pressure, &r.metrics.outlet_pressure,
+                    &r.metrics.pressure_drop, &r.metrics.resistance, &r.metrics.max_mass_imbalance,
+                    &r.metrics.boundary_imbalance})
+    *m = in.get<double>();
+  r.rheology.converged = in.get<std::uint8_t>() != 0;
+  r.rheology.iterations = static_cast<int>(in.get<std::int64_t>());
+  r.has_oxygen = in.get<std::uint8_t>() != 0;
+  r.oxygen.mass_balance_error = in.get<double>();
+  solution_.open_segments = in.get<std::uint64_t>();
+  // The setup lines of the disease (the log of a resumed run repeats them).
+  const auto lines = in.get<std::uint64_t>();
+  for (std::uint64_t i = 0; i < lines; ++i) setup_log_.push_back(in.get_string());
+  // The case must give the same step count: a checkpoint of another [time] is not this run.
+  int expected_total = 0, expected_every = 1;
+  if (config_.time.given) {
+    expected_total = static_cast<int>(std::ceil(config_.time.end / config_.time.step - 1e-9));
+    expected_every = std::max(1, static_cast<int>(std::lround(config_.time.output_interval / config_.time.step)));
+  }
+  if (expected_total != total_steps_ || expected_every != output_every_ || step_ < 0 || step_ > total_steps_ ||
+      (config_.time.given && dt_ != config_.time.step))
+    throw InputError(in.source() + ": the checkpoint's time stepping (" + std::to_string(total_steps_) +
+                     " steps) does not fit the case (" + std::to_string(expected_total) + " steps)");
+}
 
 bool RemodellingRun::done() const { return step_ >= total_steps_; }
 

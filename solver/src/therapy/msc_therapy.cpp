@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "hepaflow/error.hpp"
+#include "hepaflow/io/binary_archive.hpp"
 
 namespace hepaflow {
 
@@ -262,6 +263,54 @@ std::vector<double> MscTherapy::mean_signal(const Network& net, double t0_s, dou
     for (std::size_t s = 0; s < signal.size(); ++s) signal[s] += concentration * started_[i].shape_at(midpoint(net, s));
   }
   return signal;
+}
+
+}  // namespace hepaflow
+
+namespace hepaflow {
+
+void MscDistribution::save(io::BinaryWriter& out) const {
+  out.put(static_cast<std::uint8_t>(kind_));
+  for (double c : centre_) out.put(c);
+  out.put(sigma_);
+  out.put(scale_);
+  for (double l : lower_) out.put(l);
+  for (int d : dims_) out.put(d);
+  out.put(cell_);
+  out.put_vector(density_);
+  out.put(trapped_fraction_);
+}
+
+MscDistribution MscDistribution::load(io::BinaryReader& in) {
+  MscDistribution d;
+  const auto kind = in.get<std::uint8_t>();
+  if (kind > static_cast<std::uint8_t>(Kind::grid)) in.corrupt("unknown MSC distribution kind");
+  d.kind_ = static_cast<Kind>(kind);
+  for (double& c : d.centre_) c = in.get<double>();
+  d.sigma_ = in.get<double>();
+  d.scale_ = in.get<double>();
+  for (double& l : d.lower_) l = in.get<double>();
+  for (int& n : d.dims_) n = in.get<int>();
+  d.cell_ = in.get<double>();
+  d.density_ = in.get_vector<double>();
+  d.trapped_fraction_ = in.get<double>();
+  if (d.kind_ == Kind::grid &&
+      (d.dims_[0] < 0 || d.dims_[1] < 0 || d.dims_[2] < 0 ||
+       d.density_.size() != std::size_t(d.dims_[0]) * std::size_t(d.dims_[1]) * std::size_t(d.dims_[2])))
+    in.corrupt("MSC distribution grid of the wrong size");
+  return d;
+}
+
+void MscTherapy::save(io::BinaryWriter& out) const {
+  out.put<std::uint64_t>(started_.size());
+  for (const auto& d : started_) d.save(out);
+}
+
+void MscTherapy::load(io::BinaryReader& in) {
+  const auto n = in.get<std::uint64_t>();
+  if (n > config_.infusions.size()) in.corrupt("more started infusions than the case has");
+  started_.clear();
+  for (std::uint64_t i = 0; i < n; ++i) started_.push_back(MscDistribution::load(in));
 }
 
 }  // namespace hepaflow

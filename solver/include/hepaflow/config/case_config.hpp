@@ -172,6 +172,7 @@ struct TherapyConfig {
 struct TimeConfig {
   bool given = false;
   double end = 0, step = 86400.0, output_interval = 7 * 86400.0;  ///< [s]
+  int checkpoint_every = 0;  ///< remodelling steps between restartable checkpoints; 0: none
 };
 
 struct OutputConfig {

@@ -14,6 +14,11 @@
 #include "hepaflow/simulation/steady_flow.hpp"
 #include "hepaflow/therapy/msc_therapy.hpp"
 
+namespace hepaflow::io {
+class BinaryWriter;
+class BinaryReader;
+}  // namespace hepaflow::io
+
 namespace hepaflow {
 
 using kernels::KernelSet;
@@ -35,6 +40,9 @@ struct HistoryRow {
 /// The CSV header and one line (shortest round-trip numbers).
 std::string history_csv_header();
 std::string history_csv_line(const HistoryRow& row);
+/// Exact record of a row (checkpoints), and back.
+void save_history_row(io::BinaryWriter& out, const HistoryRow& row);
+HistoryRow load_history_row(io::BinaryReader& in);
 
 /// The solution of the current step on the full network (closed segments: flow 0, PO2 NaN).
 struct RemodellingSolution {
@@ -52,6 +60,10 @@ class RemodellingRun {
   /// Set up the disease on `healthy` (which must be prepared/validated), solve the undiseased network
   /// once (portal/central nodes, the held inflow), and solve step 0.
   RemodellingRun(const CaseConfig& config, Network healthy, const KernelSet& backend);
+  /// Continue a run from a save_state() record, made by a run of the same case (the caller checks
+  /// that; InputError when the record's step count or sizes do not fit `config`). Advancing it gives
+  /// bit for bit what the saved run would have given.
+  RemodellingRun(const CaseConfig& config, const KernelSet& backend, io::BinaryReader& state);
   ~RemodellingRun();
 
   bool done() const;                 ///< time >= time.end (always after step 0 without [time])
@@ -67,6 +79,12 @@ class RemodellingRun {
   const HistoryRow& row() const { return row_; }
   const std::vector<std::string>& setup_log() const { return setup_log_; }
   std::string step_log() const;      ///< one line on the current step
+  /// Every bit of state the next step reads (checkpoints): the network with its run-time segments
+  /// (sprouts, shunts), the disease state, the started infusions' distributions, the solution fields,
+  /// the step-0 hypoxia baseline, the inflow control, time and step, the current history row and the
+  /// summary's solver figures. Not the case (the caller keeps it) and no random generator state:
+  /// every random choice is a hash of seed, step and segment/node id (kernels remodel, sprout()).
+  void save_state(io::BinaryWriter& out) const;
 
  private:
   void solve();

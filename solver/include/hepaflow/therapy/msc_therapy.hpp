@@ -9,6 +9,11 @@
 #include "hepaflow/config/case_config.hpp"
 #include "hepaflow/network.hpp"
 
+namespace hepaflow::io {
+class BinaryWriter;
+class BinaryReader;
+}  // namespace hepaflow::io
+
 namespace hepaflow {
 
 /// Cells of one infusion in the liver t seconds after it (D = dose x body mass cells), MODEL.md §5:
@@ -41,8 +46,12 @@ class MscDistribution {
   /// phi at point x [m].
   double shape_at(const std::array<double, 3>& x) const;
   double trapped_fraction() const { return trapped_fraction_; }  ///< portal/arterial: arrested / entered
+  /// Exact record of the distribution (checkpoints), and back.
+  void save(io::BinaryWriter& out) const;
+  static MscDistribution load(io::BinaryReader& in);
 
  private:
+  MscDistribution() = default;
   enum class Kind { uniform, gaussian, grid } kind_ = Kind::uniform;
   std::array<double, 3> centre_{};
   double sigma_ = 1, scale_ = 1;
@@ -67,6 +76,9 @@ class MscTherapy {
   double cells_in_liver(double t_s) const;
   /// Mean MSC concentration [cells m^-3 of tissue] over [t0, t1] at each segment's midpoint.
   std::vector<double> mean_signal(const Network& net, double t0_s, double t1_s) const;
+  /// The started infusions' distributions (checkpoints); load() refuses more than the case has.
+  void save(io::BinaryWriter& out) const;
+  void load(io::BinaryReader& in);
 
  private:
   TherapyConfig config_;
