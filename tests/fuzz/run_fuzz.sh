@@ -29,6 +29,9 @@ if [ -n "$shared" ] && [ -d "$shared/validation" ]; then
   fi
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# VTK has no frame pointers: LeakSanitizer needs the slow unwinder to see the VTK frame that
+# tests/sanitizer/lsan.supp names.
+[ "$target" = vtp_network ] && export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/../sanitizer/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
