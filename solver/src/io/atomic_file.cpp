@@ -12,6 +12,13 @@
 
 namespace hepaflow::io {
 
+namespace {
+bool writes_on = true;
+}  // namespace
+
+void set_writes_enabled(bool enabled) { writes_on = enabled; }
+bool writes_enabled() { return writes_on; }
+
 std::string temporary_path_for(const std::string& path) {
   return path + ".tmp." + std::to_string(static_cast<long>(::getpid()));
 }
@@ -25,6 +32,7 @@ void commit_temporary(const std::string& temporary, const std::string& path) {
 }
 
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill) {
+  if (!writes_on) return;
   const std::string tmp = temporary_path_for(path);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -47,6 +55,7 @@ void write_file_atomically(const std::string& path, const std::function<void(std
 }
 
 void check_output_folder(const std::string& dir, bool overwrite) {
+  if (!writes_on) return;
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(dir, ec)) {
@@ -57,6 +66,7 @@ void check_output_folder(const std::string& dir, bool overwrite) {
 }
 
 void create_output_folder(const std::string& dir) {
+  if (!writes_on) return;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw IoError("cannot create output folder " + dir + ": " + ec.message());

@@ -71,6 +71,7 @@ LinearSolverOptions linear_solver_options(const SolverConfig& solver) {
   o.method = solver.method;
   o.tolerance = solver.tolerance;
   o.max_iterations = solver.max_iterations;
+  o.petsc_options = solver.petsc_options;
   return o;
 }
 

@@ -32,6 +32,8 @@ class DeviceNetwork {
 
   /// Host copies kept for metrics (small: boundary lists).
   std::vector<index_t> pressure_nodes, flow_nodes;
+  /// Node position x,y,z [m] of each unknown (host): the geometric partition of solver.method = "petsc".
+  std::vector<double> unknown_position;
 
  private:
   const KernelSet* k_;
@@ -40,9 +42,10 @@ class DeviceNetwork {
 };
 
 struct LinearSolverOptions {
-  std::string method = "auto";   ///< "auto" (pcg) | "pcg" | "direct"
+  std::string method = "auto";   ///< "auto" (pcg) | "pcg" | "direct" | "petsc" (distributed over MPI ranks)
   double tolerance = 1e-10;      ///< relative residual ||b - A x||_2 / ||b||_2
   int max_iterations = 200000;
+  std::string petsc_options;     ///< "petsc": PETSc options (solver.petsc_options), e.g. "-pc_type jacobi"
 };
 
 struct LinearSolveReport {
@@ -50,6 +53,7 @@ struct LinearSolveReport {
   int iterations = 0;
   double relative_residual = 0;  ///< true residual recomputed after the solve
   double seconds_assemble = 0, seconds_solve = 0;
+  std::string detail;            ///< "petsc": KSP/PC types, ranks, partition cut, KSP reason
 };
 
 /// Per-segment and per-node flow fields on the backend.
@@ -82,5 +86,9 @@ FlowMetrics flow_metrics(const DeviceNetwork& net, const FlowFields& fields);
 
 /// Whether a direct (CHOLMOD) solver was built in.
 bool direct_solver_available();
+/// Whether solver.method = "petsc" was built in (PETSc and MPI).
+bool petsc_solver_available();
+/// PETSc options from the command line (-ksp_*, -pc_* ...): applied after solver.petsc_options, so they win.
+void set_petsc_command_line_options(const std::string& options);
 
 }  // namespace hepaflow

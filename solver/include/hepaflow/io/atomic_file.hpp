@@ -7,6 +7,12 @@
 
 namespace hepaflow::io {
 
+/// Whether this process writes output files. A run spread over MPI ranks computes on every rank
+/// and writes from rank 0 only: the other ranks switch writing off, and then every function here
+/// (and the VTK writers, which use them) does nothing.
+void set_writes_enabled(bool enabled);
+bool writes_enabled();
+
 /// Write through `fill` into a temporary file beside `path`, flush, then rename to `path`.
 /// Throws IoError naming the path on any failure (the temporary is removed).
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill);
