@@ -51,6 +51,8 @@ struct BenchArguments {
   std::string output;               ///< markdown table file (optional)
   double tolerance = 1e-8;
   int repeat = 3;
+  bool petsc = false;                ///< time solver.method = "petsc" (on the ranks of mpirun) against Jacobi-PCG
+  std::vector<int> partition_parts; ///< with petsc: the partition's cut for these part counts (default 2..64)
   std::string command_line;
 };
 int bench_command(const BenchArguments& args);

@@ -167,6 +167,10 @@ int hepaflow_main(int argc, char** argv) {
       ->check(CLI::IsMember({"none", "pries_secomb_2005"}));
   bench_cmd->add_option("--oxygen", bench.oxygen, "none | krogh: also time the oxygen sweep")
       ->check(CLI::IsMember({"none", "krogh"}));
+  bench_cmd->add_flag("--petsc", bench.petsc,
+                      "Time solver.method = \"petsc\" (distributed over mpirun's ranks) against Jacobi-PCG, and "
+                      "tabulate the partition's cut for --partition-parts");
+  bench_cmd->add_option("--partition-parts", bench.partition_parts, "Part counts of the cut table (default 2 4 8 16 32 64)");
   bool no_direct = false;
   bench_cmd->add_flag("--no-direct", no_direct, "Skip the CHOLMOD peer");
 

@@ -33,6 +33,12 @@ std::string petsc_command_line_options;
 }  // namespace
 void set_petsc_command_line_options(const std::string& options) { petsc_command_line_options = options; }
 
+PartitionStats coordinate_partition_stats(const DeviceNetwork& net, int parts) {
+  const detail::PartitionCut c = detail::partition_cut(net.row_ptr.download(), net.col.download(),
+                                                       detail::coordinate_bisection(net.unknown_position, parts), parts);
+  return {c.parts, c.rows, c.largest_part, c.cut_entries, c.max_part_cut};
+}
+
 DeviceNetwork::DeviceNetwork(const KernelSet& k, const Network& net)
     : k_(&k), nodes_(net.num_nodes()), segments_(net.num_segments()) {
   const std::size_t n = nodes_, m = segments_;
@@ -241,6 +247,7 @@ LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions
                         net.unknown_position, petsc, x_h, pr);
     x.upload(x_h);
     report.iterations = pr.iterations;
+    report.seconds_setup = pr.seconds_setup;
     std::ostringstream d;
     d << "PETSc " << pr.ksp_type << " + " << pr.pc_type << " on " << pr.ranks << " rank" << (pr.ranks > 1 ? "s" : "")
       << " (largest part " << pr.max_rank_rows << " of " << u << " rows, partition cut " << pr.cut_entries

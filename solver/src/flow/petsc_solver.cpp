@@ -57,6 +57,25 @@ std::vector<int> coordinate_bisection(const std::vector<double>& position, int p
   return part;
 }
 
+PartitionCut partition_cut(const std::vector<index_t>& row_ptr, const std::vector<index_t>& col,
+                           const std::vector<int>& part, int parts) {
+  PartitionCut c;
+  c.parts = parts;
+  c.rows = static_cast<long long>(part.size());
+  std::vector<long long> size(static_cast<std::size_t>(parts), 0), cut(static_cast<std::size_t>(parts), 0);
+  for (std::size_t i = 0; i < part.size(); ++i) {
+    ++size[static_cast<std::size_t>(part[i])];
+    for (index_t k = row_ptr[i]; k < row_ptr[i + 1]; ++k)
+      if (part[static_cast<std::size_t>(col[k])] != part[i]) ++cut[static_cast<std::size_t>(part[i])];
+  }
+  for (int p = 0; p < parts; ++p) {
+    c.largest_part = std::max(c.largest_part, size[static_cast<std::size_t>(p)]);
+    c.max_part_cut = std::max(c.max_part_cut, cut[static_cast<std::size_t>(p)]);
+    c.cut_entries += cut[static_cast<std::size_t>(p)];
+  }
+  return c;
+}
+
 #ifdef HEPAFLOW_WITH_PETSC
 
 bool petsc_available() { return true; }
@@ -106,11 +125,9 @@ void petsc_solve(const std::vector<index_t>& row_ptr, const std::vector<index_t>
     if (part[i] == me) local_rows.push_back(i);
   const auto n_local = static_cast<PetscInt>(local_rows.size());
   const PetscInt first = part_begin[me], last = part_begin[me + 1];
-  for (PetscInt i = 0; i < n; ++i) {
-    for (index_t k = row_ptr[i]; k < row_ptr[i + 1]; ++k)
-      if (part[col[k]] != part[i]) ++report.cut_entries;
-  }
-  for (int p = 0; p < ranks; ++p) report.max_rank_rows = std::max<long long>(report.max_rank_rows, part_begin[p + 1] - part_begin[p]);
+  const PartitionCut cut = partition_cut(row_ptr, col, part, ranks);
+  report.cut_entries = cut.cut_entries;
+  report.max_rank_rows = cut.largest_part;
 
   // This rank's rows of the MPIAIJ matrix, preallocated exactly (diagonal / off-diagonal blocks).
   std::vector<PetscInt> d_nnz(static_cast<std::size_t>(n_local)), o_nnz(static_cast<std::size_t>(n_local));

@@ -35,6 +35,15 @@ void petsc_solve(const std::vector<index_t>& row_ptr, const std::vector<index_t>
                  const std::vector<double>& b, const std::vector<double>& position, const PetscSolveOptions& options,
                  std::vector<double>& x, PetscSolveReport& report);
 
+/// How a partition cuts the system: off-part entries (summed over parts: values one SpMV
+/// exchanges), the largest part and the most entries any one part receives.
+struct PartitionCut {
+  int parts = 1;
+  long long rows = 0, largest_part = 0, cut_entries = 0, max_part_cut = 0;
+};
+PartitionCut partition_cut(const std::vector<index_t>& row_ptr, const std::vector<index_t>& col,
+                           const std::vector<int>& part, int parts);
+
 /// Recursive coordinate bisection (Berger & Bokhari 1987): `parts` parts of near-equal size, each
 /// split across the axis of largest extent. part[i] in [0, parts) for every point (x,y,z per point).
 std::vector<int> coordinate_bisection(const std::vector<double>& position, int parts);

@@ -54,6 +54,7 @@ struct LinearSolveReport {
   double relative_residual = 0;  ///< true residual recomputed after the solve
   double seconds_assemble = 0, seconds_solve = 0;
   std::string detail;            ///< "petsc": KSP/PC types, ranks, partition cut, KSP reason
+  double seconds_setup = 0;      ///< "petsc": matrix assembly + preconditioner setup (part of seconds_solve)
 };
 
 /// Per-segment and per-node flow fields on the backend.
@@ -88,6 +89,15 @@ FlowMetrics flow_metrics(const DeviceNetwork& net, const FlowFields& fields);
 bool direct_solver_available();
 /// Whether solver.method = "petsc" was built in (PETSc and MPI).
 bool petsc_solver_available();
+/// The partition solver.method = "petsc" makes of `net`'s reduced system into `parts` parts
+/// (recursive coordinate bisection of the unknowns' positions): rows, largest part, off-part
+/// matrix entries in total (values exchanged per SpMV) and into the busiest part.
+struct PartitionStats {
+  int parts = 1;
+  long long rows = 0, largest_part = 0, cut_entries = 0, max_part_cut = 0;
+};
+PartitionStats coordinate_partition_stats(const DeviceNetwork& net, int parts);
+
 /// PETSc options from the command line (-ksp_*, -pc_* ...): applied after solver.petsc_options, so they win.
 void set_petsc_command_line_options(const std::string& options);
 
