@@ -311,8 +311,9 @@ int run_command(const RunArguments& args) {
   if (parallel::size() > 1)
     log(std::to_string(parallel::size()) + " MPI ranks: " +
         (config.solver.method == "petsc"
-             ? std::string("the pressure solve is distributed (PETSc); network, rheology and oxygen are computed on every "
-                           "rank; rank 0 writes")
+             ? std::string("the pressure solve (PETSc) and the haematocrit and Krogh O2 sweeps (level by level in flow "
+                           "order) are split between the ranks, every result gathered to every rank; the network and "
+                           "the viscosity are on every rank; rank 0 writes")
              : "solver.method = \"" + config.solver.method +
                    "\" is not distributed: every rank computes the same run (use solver.method = \"petsc\")"));
 

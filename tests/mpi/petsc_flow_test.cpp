@@ -1,7 +1,8 @@
 // solver.method = "petsc" on 2 MPI ranks (this program runs under `mpirun -n 2`): the distributed
 // pressure solve gives the flows of the single-process CHOLMOD solve within 1e-8 (max-norm relative:
 // max_s |Q_s - Q_s^ref| / max_s |Q_s^ref|) on random networks and a generated lobule block, and a
-// run with Pries rheology, phase separation and Krogh oxygen matches the single-process run.
+// run with Pries rheology, phase separation and Krogh oxygen, whose haematocrit and O2 sweeps are
+// split between the ranks level by level (FlowGraph::distribute), matches the single-process run.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "hepaflow/config/case_config.hpp"
 #include "hepaflow/error.hpp"
+#include "hepaflow/flow/rheology.hpp"
 #include "hepaflow/meshes/generators.hpp"
 #include "hepaflow/meshes/network_io.hpp"
 #include "hepaflow/parallel/mpi.hpp"
@@ -110,6 +112,37 @@ TEST(PetscFlow, PhaseSeparationAndKroghOxygenMatchTheSingleProcessRun) {
   EXPECT_LT(max_relative_difference(distributed.haematocrit, reference.haematocrit), 1e-8);
   EXPECT_LT(max_relative_difference(distributed.oxygen.po2_mean, reference.oxygen.po2_mean), 1e-8);
   EXPECT_NEAR(distributed.oxygen.venous_so2, reference.oxygen.venous_so2, 1e-9);
+}
+
+/// The sweeps in flow order are spread over the ranks: each rank sweeps a share of every level's
+/// nodes (both ranks some), and the shares add up to the whole level.
+TEST(PetscFlow, FlowGraphSplitsEveryLevelBetweenTheRanks) {
+  const CaseConfig config = load_case(case_path, {"network.rings=5", "network.layers=3"});
+  Network net = meshes::generate_from_spec(*config.network.generator);
+  apply_case_boundaries(net, config);
+  prepare_network(net, false, case_path, nullptr);
+  const SteadyFlowResult reference = solve(net, config.blood, config.solver, "direct");
+  FlowGraph graph(kernels::cpu::kernel_set(), net, reference.flow, 0.45);
+  graph.distribute(net);
+  ASSERT_TRUE(graph.distributed());
+  const auto& levels = graph.level_offsets();
+  std::vector<double> mine;
+  for (std::size_t l = 0; l + 1 < levels.size(); ++l) {
+    const auto [begin, end] = graph.level_range(l);
+    EXPECT_GE(begin, levels[l]);
+    EXPECT_LE(end, levels[l + 1]);
+    mine.push_back(static_cast<double>(end - begin));
+  }
+  const std::vector<double> all =
+      parallel::allgather(mine, std::vector<int>(2, static_cast<int>(mine.size())));
+  double own = 0, other = 0;
+  for (std::size_t l = 0; l + 1 < levels.size(); ++l) {
+    EXPECT_EQ(all[l] + all[mine.size() + l], static_cast<double>(levels[l + 1] - levels[l])) << "level " << l;
+    own += all[l];
+    other += all[mine.size() + l];
+  }
+  EXPECT_GT(own, 0.2 * (own + other));  // a geometric half each, give or take the boundary layers
+  EXPECT_GT(other, 0.2 * (own + other));
 }
 
 TEST(PetscFlow, KspFailureIsANamedConvergenceError) {

@@ -100,6 +100,19 @@ bool message_waiting(int tag, int* from) {
   return flag != 0;
 }
 
+std::vector<double> allgather(const std::vector<double>& mine, const std::vector<int>& counts) {
+  std::vector<int> displacements(counts.size(), 0);
+  int total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    displacements[r] = total;
+    total += counts[r];
+  }
+  std::vector<double> all(static_cast<std::size_t>(total));
+  MPI_Allgatherv(mine.data(), static_cast<int>(mine.size()), MPI_DOUBLE, all.data(), counts.data(),
+                 displacements.data(), MPI_DOUBLE, MPI_COMM_WORLD);
+  return all;
+}
+
 int broadcast_int(int value) {
   if (size() > 1) MPI_Bcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD);
   return value;
@@ -131,6 +144,7 @@ void send_text(int, int, const std::string&) {
 }
 std::string receive_text(int, int, int*) { throw Error(ExitCode::runtime_error, "internal: receive_text without MPI"); }
 bool message_waiting(int, int*) { return false; }
+std::vector<double> allgather(const std::vector<double>& mine, const std::vector<int>&) { return mine; }
 int broadcast_int(int value) { return value; }
 std::string broadcast_text(const std::string& text) { return text; }
 

@@ -7,6 +7,7 @@
 // PMI_RANK in the environment): a plain `hepaflow run` and the child processes of a sweep never
 // touch MPI unless they need PETSc (which then initialises it as a singleton).
 #include <string>
+#include <vector>
 
 namespace hepaflow::parallel {
 
@@ -35,6 +36,8 @@ void send_text(int destination, int tag, const std::string& text);
 std::string receive_text(int source, int tag, int* from = nullptr);
 /// Non-blocking probe: true when a message with `tag` from any rank is waiting (its sender in *from).
 bool message_waiting(int tag, int* from);
+/// Every rank's `mine` concatenated in rank order; counts[r] is rank r's length (known to all).
+std::vector<double> allgather(const std::vector<double>& mine, const std::vector<int>& counts);
 /// Rank 0's value to every rank (a collective: every rank must call it).
 int broadcast_int(int value);
 std::string broadcast_text(const std::string& text);
