@@ -69,6 +69,33 @@ if(HEPAFLOW_WITH_CHOLMOD)
   endif()
 endif()
 
+# ---- MPI and PETSc (optional; Debian: libopenmpi-dev openmpi-bin, libpetsc-real-dev) ---------------------
+# Found: HEPAFLOW_WITH_MPI / HEPAFLOW_WITH_PETSC stay ON; not found: a warning and OFF, and everything
+# else builds (solver.method = "petsc" then fails with exit code 6).
+if(HEPAFLOW_WITH_MPI)
+  set(MPI_CXX_SKIP_MPICXX ON)  # the C API only
+  find_package(MPI COMPONENTS CXX QUIET)
+  if(MPI_CXX_FOUND)
+    find_program(HEPAFLOW_MPIEXEC NAMES mpirun mpiexec HINTS ${MPIEXEC_EXECUTABLE})
+    message(STATUS "MPI: ${MPI_CXX_LIBRARIES} (launcher ${HEPAFLOW_MPIEXEC})")
+  else()
+    message(WARNING "MPI not found (apt-get install libopenmpi-dev openmpi-bin): MPI sweeps and PETSc disabled")
+    set(HEPAFLOW_WITH_MPI OFF CACHE BOOL "" FORCE)
+  endif()
+endif()
+if(HEPAFLOW_WITH_PETSC)
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(HEPAFLOW_PETSC QUIET IMPORTED_TARGET PETSc)
+  endif()
+  if(HEPAFLOW_WITH_MPI AND HEPAFLOW_PETSC_FOUND)
+    message(STATUS "PETSc ${HEPAFLOW_PETSC_VERSION}: ${HEPAFLOW_PETSC_LINK_LIBRARIES}")
+  else()
+    message(WARNING "PETSc not found or MPI disabled (apt-get install libpetsc-real-dev): solver.method = \"petsc\" disabled")
+    set(HEPAFLOW_WITH_PETSC OFF CACHE BOOL "" FORCE)
+  endif()
+endif()
+
 # ---- CUDA ------------------------------------------------------------------------------------------------
 if(HEPAFLOW_ENABLE_CUDA)
   if(NOT CMAKE_CUDA_ARCHITECTURES)

@@ -28,6 +28,7 @@
 #include "hepaflow/meshes/generators.hpp"
 #include "hepaflow/meshes/network_io.hpp"
 #include "hepaflow/oxygen/oxygen_transport.hpp"
+#include "hepaflow/parallel/mpi.hpp"
 #include "hepaflow/simulation/steady_flow.hpp"
 #include "hepaflow/version.hpp"
 
@@ -162,6 +163,82 @@ void append_results(const BenchArguments& args, const KernelSet& k, const std::s
       << ", " << setting << "\n\n" << table << "\n";
 }
 
+/// solver.method = "petsc" on the ranks of this job (every rank builds the same network) against
+/// hepaflow's Jacobi-PCG on one rank, and the cut of the coordinate-bisection partition for more
+/// parts than there are ranks here (the communication volume of a CG iteration: one SpMV exchanges
+/// the cut entries' values, 8 bytes each; two allreduces of one double).
+int bench_petsc(const BenchArguments& args, const KernelSet& k) {
+  const int ranks = parallel::size();
+  const bool speaker = parallel::rank() == 0;
+  const std::vector<double> sizes = args.sizes.empty() ? std::vector<double>{1e5, 4e5} : args.sizes;
+  const std::vector<int> parts = args.partition_parts.empty() ? std::vector<int>{2, 4, 8, 16, 32, 64} : args.partition_parts;
+  std::ostringstream table, cuts;
+  table << "| network | segments | unknowns | ranks | jacobi_pcg_s | jacobi_pcg_iterations | petsc_setup_s | "
+           "petsc_solve_s | petsc_total_s | petsc_iterations | petsc | cut_entries |\n"
+           "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  cuts << "| network | unknowns | parts | largest_part | cut_entries (all parts) | cut_entries (busiest part) | "
+          "bytes received per SpMV (busiest part) | cut / rows of busiest part |\n|---|---|---|---|---|---|---|---|\n";
+  for (double target : sizes) {
+    std::string description;
+    Network net = lobule_block_near(target, &description);
+    prepare_network(net, false, description, nullptr);
+    BloodConfig blood;
+    SolverConfig solver;
+    solver.tolerance = args.tolerance;
+    solver.max_iterations = 10000000;
+    DeviceNetwork device_net(k, net);
+    auto timed = [&](const std::string& method, std::vector<double>* setup) {
+      solver.method = method;
+      std::vector<double> t;
+      LinearSolveReport r;
+      for (int rep = 0; rep < std::max(1, args.repeat); ++rep) {
+        FlowFields fields;
+        fields.viscosity = DeviceArray<double>(k, net.num_segments());
+        k.fill(net.num_segments(), blood.viscosity, fields.viscosity.data());
+        r = solve_flow(device_net, linear_solver_options(solver), fields);
+        t.push_back(r.seconds_solve);
+        if (setup) setup->push_back(r.seconds_setup);
+      }
+      return std::make_pair(median(t), r);
+    };
+    std::string jacobi_s = "-", jacobi_it = "-";
+    if (ranks == 1) {  // hepaflow's own solver runs on one rank
+      const auto [s, r] = timed("pcg", nullptr);
+      std::ostringstream a;
+      a << std::setprecision(4) << s;
+      jacobi_s = a.str();
+      jacobi_it = std::to_string(r.iterations);
+    }
+    std::vector<double> setup;
+    const auto [petsc_s, pr] = timed("petsc", &setup);
+    const PartitionStats here = coordinate_partition_stats(device_net, ranks);
+    std::ostringstream row;
+    const std::string kind = pr.detail.substr(6, pr.detail.find(" on ") - 6);  // "PETSc cg + gamg on ..."
+    row << std::setprecision(4) << "| " << description << " | " << net.num_segments() << " | " << device_net.unknowns()
+        << " | " << ranks << " | " << jacobi_s << " | " << jacobi_it << " | " << median(setup) << " | "
+        << petsc_s - median(setup) << " | " << petsc_s << " | " << pr.iterations << " | " << kind << " | "
+        << here.cut_entries << " |\n";
+    if (speaker) std::cout << row.str() << std::flush;
+    table << row.str();
+    for (int p : parts) {
+      const PartitionStats c = coordinate_partition_stats(device_net, p);
+      std::ostringstream line;
+      line << std::setprecision(3) << "| " << description << " | " << c.rows << " | " << p << " | " << c.largest_part
+           << " | " << c.cut_entries << " | " << c.max_part_cut << " | " << 8 * c.max_part_cut << " | "
+           << static_cast<double>(c.max_part_cut) / static_cast<double>(std::max<long long>(1, c.largest_part)) << " |\n";
+      cuts << line.str();
+    }
+  }
+  if (speaker) {
+    std::cout << "\n" << cuts.str() << std::flush;
+    std::ostringstream setting;
+    setting << ranks << " MPI rank(s), tolerance " << args.tolerance << ", median of " << args.repeat
+            << " solves (petsc_total_s = setup + solve; jacobi_pcg_s on one rank only)";
+    append_results(args, k, setting.str(), table.str() + "\n" + cuts.str());
+  }
+  return 0;
+}
+
 /// The coupled steady state (viscosity law + phase separation, NetFlowV2-style damped loop, and the
 /// oxygen sweep when asked) on lobule blocks: rheology iterations, time in the sweeps, total.
 int bench_coupled(const BenchArguments& args, const KernelSet& k) {
@@ -249,6 +326,7 @@ int bench_oxygen(const BenchArguments& args, const KernelSet& k) {
 
 int bench_command(const BenchArguments& args) {
   const KernelSet& k = select_backend(args.backend);
+  if (args.petsc) return bench_petsc(args, k);
   if (args.viscosity_law == "constant" && args.phase_separation == "none" && args.oxygen == "krogh")
     return bench_oxygen(args, k);
   if (args.viscosity_law != "constant" || args.phase_separation != "none" || args.oxygen != "none")

@@ -56,6 +56,8 @@ struct BenchArguments {
   std::string output;               ///< markdown table file (optional)
   double tolerance = 1e-8;
   int repeat = 3;
+  bool petsc = false;                ///< time solver.method = "petsc" (on the ranks of mpirun) against Jacobi-PCG
+  std::vector<int> partition_parts; ///< with petsc: the partition's cut for these part counts (default 2..64)
   std::string command_line;
 };
 int bench_command(const BenchArguments& args);
@@ -65,7 +67,7 @@ struct SweepArguments {
   std::vector<std::string> params;    ///< --param table.key=v1,v2,... (first varies slowest)
   std::vector<std::string> overrides; ///< --set, given to every member
   std::string output_dir;             ///< empty: results/<case name>_sweep
-  int jobs = 0;                       ///< members at once; 0: hardware threads / 2 (at least 1)
+  int jobs = 0;                       ///< members at once (per MPI rank); 0: usable CPUs / 2 (at least 1)
   std::string backend;                ///< empty: the case's solver.backend
   bool overwrite = false;
   bool quiet = false;
@@ -81,8 +83,8 @@ std::vector<std::string> split_sweep_values(const std::string& list);
 /// time_d column): final_M, mean_M (trapezoidal time average) and change_M per column M other than
 /// step, time_d, segments, sprouts, wall_time_s, in column order. InputError if it is malformed.
 std::vector<std::pair<std::string, double>> history_metrics(const std::string& csv_text);
-/// final_M for every top-level number of a member's summary.json text (strings, booleans, null and
-/// nested values skipped), in file order. InputError if it is not a JSON object.
+/// final_M for every top-level number of a member's summary.json text other than wall_time_s
+/// (strings, booleans, null and nested values skipped), in file order. InputError if it is not a JSON object.
 std::vector<std::pair<std::string, double>> summary_metrics(const std::string& json_text);
 
 /// Load the network a case names (file or generator), apply its boundary conditions and validate it.

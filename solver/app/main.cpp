@@ -3,11 +3,15 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <cctype>
 #include <iostream>
 #include <new>
 
 #include "commands.hpp"
 #include "hepaflow/error.hpp"
+#include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/io/atomic_file.hpp"
+#include "hepaflow/parallel/mpi.hpp"
 #include "hepaflow/version.hpp"
 
 namespace {
@@ -18,13 +22,71 @@ std::string joined_command_line(int argc, char** argv) {
   return s;
 }
 
+int hepaflow_main(int argc, char** argv);
+
+/// PETSc's own options on the command line (-ksp_type cg, -pc_type gamg, -log_view ...) are not
+/// hepaflow's: taken out of argv (each with its value, when the next word is not an option) and
+/// handed to the PETSc solver. Returns them as one string.
+std::string take_petsc_options(int& argc, char** argv) {
+  static const char* prefixes[] = {"-ksp_", "-pc_", "-mg_", "-mat_", "-log_view", "-options_"};
+  std::string taken;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    bool petsc = false;
+    for (const char* p : prefixes) petsc = petsc || word.rfind(p, 0) == 0;
+    if (!petsc) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    taken += (taken.empty() ? "" : " ") + word;
+    if (i + 1 < argc) {
+      const std::string value = argv[i + 1];
+      const bool number = !value.empty() && (std::isdigit(static_cast<unsigned char>(value[0])) ||
+                                             (value.size() > 1 && value[0] == '-' && std::isdigit(static_cast<unsigned char>(value[1]))));
+      if (value.empty() || value[0] != '-' || number) taken += " " + std::string(argv[++i]);
+    }
+  }
+  argc = kept;
+  argv[argc] = nullptr;
+  return taken;
+}
+
+/// An error of one rank of several: said with the rank, then every rank ends (MPI_Abort) with its
+/// exit code, since the others may wait for this one in a collective.
+int fail(const std::string& message, int exit_code) {
+  using namespace hepaflow;
+  if (parallel::size() > 1) {
+    std::cerr << "hepaflow (rank " << parallel::rank() << " of " << parallel::size() << "): error: " << message << "\n";
+    parallel::abort_all(exit_code);
+  }
+  std::cerr << "hepaflow: error: " << message << "\n";
+  return exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace hepaflow;
+  try {
+    parallel::initialize(&argc, &argv);  // only under mpirun/srun (MPI builds)
+  } catch (const Error& e) {
+    std::cerr << "hepaflow: error: " << e.what() << "\n";
+    return e.exit_code();
+  }
   // A file-size limit (ulimit -f) must fail the write (EFBIG, reported with exit code 4 and the
   // previous files intact), not kill the process.
   std::signal(SIGXFSZ, SIG_IGN);
+  const int code = hepaflow_main(argc, argv);
+  parallel::finalize();
+  return code;
+}
+
+namespace {
+
+int hepaflow_main(int argc, char** argv) {
+  using namespace hepaflow;
+  set_petsc_command_line_options(take_petsc_options(argc, argv));
   CLI::App cli{"hepaflow " HEPAFLOW_VERSION
                ": blood flow and oxygen transport in microvascular networks (liver sinusoids first).\n"
                "Exit codes: 0 ok, 1 runtime error, 2 usage, 3 invalid case/network, 4 I/O, 5 no convergence, "
@@ -88,7 +150,8 @@ int main(int argc, char** argv) {
 
   app::SweepArguments sweep;
   auto* sweep_cmd = cli.add_subcommand(
-      "sweep", "Run a case for every combination of --param values (one `run` child process each); table in DIR/sweep.csv");
+      "sweep", "Run a case for every combination of --param values (one `run` child process each; under mpirun spread over "
+      "the ranks); table in DIR/sweep.csv");
   sweep_cmd->add_option("case", sweep.case_path, "Case file (TOML)")->required();
   sweep_cmd->add_option("--param", sweep.params,
                         "table.key=v1,v2,... (repeatable; the first varies slowest; bare numbers get the key's unit)")
@@ -121,6 +184,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"none", "pries_secomb_2005"}));
   bench_cmd->add_option("--oxygen", bench.oxygen, "none | krogh: also time the oxygen sweep")
       ->check(CLI::IsMember({"none", "krogh"}));
+  bench_cmd->add_flag("--petsc", bench.petsc,
+                      "Time solver.method = \"petsc\" (distributed over mpirun's ranks) against Jacobi-PCG, and "
+                      "tabulate the partition's cut for --partition-parts");
+  bench_cmd->add_option("--partition-parts", bench.partition_parts, "Part counts of the cut table (default 2 4 8 16 32 64)");
   bool no_direct = false;
   bench_cmd->add_flag("--no-direct", no_direct, "Skip the CHOLMOD peer");
 
@@ -147,6 +214,10 @@ int main(int argc, char** argv) {
           (!run.case_path.empty() || !run.output_dir.empty() || !run.overrides.empty() || run.overwrite))
         throw UsageError("run --resume DIR takes no case file, --output, --set or --overwrite: the run goes on "
                          "in DIR with DIR/case.resolved.toml");
+      if (parallel::rank() != 0) {  // a run on several ranks computes everywhere, speaks and writes on rank 0
+        run.quiet = true;
+        io::set_writes_enabled(false);
+      }
       return app::run_command(run);
     }
     if (*check_cmd) return app::check_command(check_case, check_overrides);
@@ -164,14 +235,13 @@ int main(int argc, char** argv) {
       return app::bench_command(bench);
     }
   } catch (const Error& e) {
-    std::cerr << "hepaflow: error: " << e.what() << "\n";
-    return e.exit_code();
+    return fail(e.what(), e.exit_code());
   } catch (const std::bad_alloc&) {
-    std::cerr << "hepaflow: error: out of memory\n";
-    return static_cast<int>(ExitCode::runtime_error);
+    return fail("out of memory", static_cast<int>(ExitCode::runtime_error));
   } catch (const std::exception& e) {
-    std::cerr << "hepaflow: error: " << e.what() << "\n";
-    return static_cast<int>(ExitCode::runtime_error);
+    return fail(e.what(), static_cast<int>(ExitCode::runtime_error));
   }
   return static_cast<int>(ExitCode::usage);
 }
+
+}  // namespace

@@ -21,6 +21,7 @@
 #include "hepaflow/memory_budget.hpp"
 #include "hepaflow/meshes/generators.hpp"
 #include "hepaflow/meshes/network_io.hpp"
+#include "hepaflow/parallel/mpi.hpp"
 #include "hepaflow/simulation/remodelling_run.hpp"
 #include "hepaflow/simulation/steady_flow.hpp"
 #include "hepaflow/units.hpp"
@@ -544,6 +545,14 @@ int run_command(const RunArguments& args) {
   const std::string device =
       std::string(backend.backend_name) == "cuda" ? kernels::cuda::device_name() : std::string("host CPU");
   log(std::string("backend: ") + backend.backend_name + " (" + device + ")");
+  if (parallel::size() > 1)
+    log(std::to_string(parallel::size()) + " MPI ranks: " +
+        (config.solver.method == "petsc"
+             ? std::string("the pressure solve (PETSc) and the haematocrit and Krogh O2 sweeps (level by level in flow "
+                           "order) are split between the ranks, every result gathered to every rank; the network and "
+                           "the viscosity are on every rank; rank 0 writes")
+             : "solver.method = \"" + config.solver.method +
+                   "\" is not distributed: every rank computes the same run (use solver.method = \"petsc\")"));
 
   // Disease, therapy or time stepping: the remodelling run (MODEL.md §4-5).
   if (config.time.given || config.disease.stage != "none" || config.disease.constriction > 0 ||
@@ -566,6 +575,7 @@ int run_command(const RunArguments& args) {
     s << "pressure solve: " << flow.solve.method << ", " << flow.solve.iterations << " iterations, relative residual "
       << flow.solve.relative_residual << " (tolerance " << config.solver.tolerance << ")";
     log(s.str());
+    if (!flow.solve.detail.empty()) log("pressure solve: " + flow.solve.detail);
     s.str("");
     s << "total inflow " << m.total_inflow / units::nl_per_min << " nl/min, pressure drop "
       << m.pressure_drop / units::mmHg << " mmHg, resistance " << m.resistance / units::mmHg_min_per_nl

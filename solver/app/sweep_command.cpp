@@ -2,10 +2,17 @@
 // members in DIR/sweep.csv. Each member is a child `hepaflow run` process (this same executable),
 // so a member that crashes, runs out of memory or fails does not take the others down.
 //
+// Under mpirun/srun (MPI build) the same loop runs on every rank; only where a member's index comes
+// from differs: rank 0 hands out the next index on request (dynamic load balancing: a rank asks
+// when one of its slots is free, so cheap and costly members even out) and runs members itself
+// between requests; every rank sends each finished member's status and metrics to rank 0, which
+// writes the one sweep.csv and sweep_log.txt. Member runs and the table are the single-process code.
+//
 // Order of work: parse the --param lists (usage errors, exit 2) -> load_case() every member
 // in-process (invalid members, exit 3) -> output folder check (exit 4) -> run the members, up to
 // --jobs at once -> sweep.csv + sweep_log.txt. Nothing is written before the members run.
 #include <fcntl.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,6 +36,7 @@
 #include "hepaflow/device_array.hpp"
 #include "hepaflow/error.hpp"
 #include "hepaflow/io/atomic_file.hpp"
+#include "hepaflow/parallel/mpi.hpp"
 
 extern char** environ;
 
@@ -132,6 +140,8 @@ struct Member {
   int signal = 0;
   double seconds = 0;
   std::string stderr_tail;          ///< its last stderr lines, joined by " | "
+  std::vector<std::pair<std::string, double>> metrics;  ///< from its history.csv or summary.json
+  int rank = 0;                     ///< the MPI rank that ran it
   bool ok() const { return exit_code == 0; }
   std::string status() const {
     if (ok()) return "ok";
@@ -174,11 +184,18 @@ std::string last_lines(const std::string& text, std::size_t count) {
 }
 
 /// The environment of the children: ours with OMP_NUM_THREADS replaced, so `jobs` members at once
-/// share the cores instead of each starting one OpenMP thread per core.
+/// share the cores instead of each starting one OpenMP thread per core, and without the variables
+/// an MPI launcher gives its ranks (OMPI_*, PMIX_*, PMI_*): a member is a process of its own, not a
+/// rank of the sweep's job (a member that uses PETSc starts MPI as a singleton).
 std::vector<std::string> child_environment(int omp_threads) {
   std::vector<std::string> env;
-  for (char** e = environ; e && *e; ++e)
-    if (std::strncmp(*e, "OMP_NUM_THREADS=", 16) != 0) env.emplace_back(*e);
+  auto starts = [](const char* s, const char* prefix) { return std::strncmp(s, prefix, std::strlen(prefix)) == 0; };
+  for (char** e = environ; e && *e; ++e) {
+    if (starts(*e, "OMP_NUM_THREADS=")) continue;
+    const bool launcher = (starts(*e, "OMPI_") && !starts(*e, "OMPI_ALLOW_RUN_AS_ROOT")) || starts(*e, "PMIX_") ||
+                          starts(*e, "PMI_");
+    if (!launcher) env.emplace_back(*e);
+  }
   env.push_back("OMP_NUM_THREADS=" + std::to_string(omp_threads));
   return env;
 }
@@ -189,6 +206,60 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
   out.push_back(nullptr);
   return out;
 }
+
+/// CPUs this process may run on (its affinity mask: an MPI launcher that binds ranks to cores
+/// narrows it); when a launcher put several unbound ranks on this node, their share of it.
+int usable_cpus() {
+  const int hardware = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  int cpus = hardware;
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = std::max(1, CPU_COUNT(&set));
+  const int node_ranks = parallel::ranks_on_this_node();  // collective: every rank asks
+  if (cpus >= hardware && node_ranks > 1) cpus = std::max(1, hardware / node_ranks);
+  return cpus;
+}
+
+/// A finished member's outcome as one message to rank 0 (doubles as hex floats: exact).
+std::string encode_result(const Member& m) {
+  std::ostringstream o;
+  char seconds[64];
+  std::snprintf(seconds, sizeof seconds, "%a", m.seconds);
+  o << m.index << "\n" << m.exit_code << "\n" << m.signal << "\n" << seconds << "\n" << m.stderr_tail << "\n";
+  for (const auto& [name, value] : m.metrics) {
+    char v[64];
+    std::snprintf(v, sizeof v, "%a", value);
+    o << name << "\t" << v << "\n";
+  }
+  return o.str();
+}
+
+/// Read a message of encode_result() into its member of `members`; returns that member.
+Member& decode_result(const std::string& text, std::vector<Member>& members, int from) {
+  std::istringstream in(text);
+  std::string line;
+  auto next = [&] {
+    if (!std::getline(in, line)) throw Error(ExitCode::runtime_error, "sweep: truncated result message from rank " + std::to_string(from));
+    return line;
+  };
+  const std::size_t index = std::stoul(next());
+  if (index >= members.size()) throw Error(ExitCode::runtime_error, "sweep: bad member index from rank " + std::to_string(from));
+  Member& m = members[index];
+  m.exit_code = std::stoi(next());
+  m.signal = std::stoi(next());
+  m.seconds = std::strtod(next().c_str(), nullptr);
+  m.stderr_tail = next();
+  m.rank = from;
+  while (std::getline(in, line)) {
+    const auto tab = line.find('\t');
+    if (tab != std::string::npos) m.metrics.emplace_back(line.substr(0, tab), std::strtod(line.c_str() + tab + 1, nullptr));
+  }
+  return m;
+}
+
+// Message tags of the distributed sweep.
+constexpr int tag_request = 1;  ///< rank -> 0: give me a member (empty)
+constexpr int tag_assign = 2;   ///< 0 -> rank: its index, or -1: none left
+constexpr int tag_result = 3;   ///< rank -> 0: encode_result() of a finished member
 
 }  // namespace
 
@@ -337,7 +408,8 @@ std::vector<std::pair<std::string, double>> summary_metrics(const std::string& j
       const std::size_t begin = i;
       while (i < s.size() && s[i] != ',' && s[i] != '}' && !std::isspace(static_cast<unsigned char>(s[i]))) ++i;
       double value = 0;
-      if (parse_number(s.substr(begin, i - begin), value)) out.emplace_back("final_" + key, value);
+      // wall_time_s is bookkeeping, as in history_metrics(): a table of the same members is the same table.
+      if (key != "wall_time_s" && parse_number(s.substr(begin, i - begin), value)) out.emplace_back("final_" + key, value);
     }
     skip_space();
     if (i < s.size() && s[i] == ',') {
@@ -378,6 +450,8 @@ int sweep_command(const SweepArguments& args) {
 
   // 2. Validate every member in-process before anything runs or is written. A bare number for a
   //    quantity key is retried with the unit load_case() names (said once per key).
+  const int rank = parallel::rank(), ranks = parallel::size();
+  const bool quiet = args.quiet || rank != 0;  // one voice: rank 0's
   std::string problems, case_name;
   std::set<std::string> backends;
   for (const Member& m : members) {
@@ -398,7 +472,7 @@ int sweep_command(const SweepArguments& args) {
           if (unit.empty()) continue;
           param.shown[v] = param.given[v] + " " + unit;
           param.override_value[v] = "\"" + param.shown[v] + "\"";
-          if (!param.unit_appended && !args.quiet)
+          if (!param.unit_appended && !quiet)
             std::cerr << "sweep: " << param.key << " needs a unit: bare numbers taken in " << unit << " (" << param.given[v]
                       << " -> \"" << param.shown[v] << "\")\n";
           param.unit_appended = true;
@@ -417,25 +491,31 @@ int sweep_command(const SweepArguments& args) {
   // A CUDA backend that is not there fails every member alike: say so once (exit 6), up front.
   if (backends.count("cuda")) select_backend("cuda");
 
-  // 3. Output folder.
+  // 3. Output folder (rank 0 checks and creates it; the others wait for it: a failure there ends
+  //    the job through main's abort).
   const std::string out_dir = args.output_dir.empty() ? "results/" + case_name + "_sweep" : args.output_dir;
-  io::check_output_folder(out_dir, args.overwrite);
   std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) throw IoError("cannot create output folder " + out_dir + ": " + ec.message());
+  if (rank == 0) {
+    io::check_output_folder(out_dir, args.overwrite);
+    fs::create_directories(out_dir, ec);
+    if (ec) throw IoError("cannot create output folder " + out_dir + ": " + ec.message());
+  }
+  parallel::broadcast_int(1);
   const std::string dir = out_dir + "/";
 
-  // 4. Run the members as child processes of this executable, up to `jobs` at once.
-  const int hardware = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  int jobs = args.jobs > 0 ? args.jobs : std::max(1, hardware / 2);
-  jobs = std::min<int>(jobs, static_cast<int>(count));  // fewer members than jobs: give them the cores
-  const int omp_threads = std::max(1, hardware / jobs);
+  // 4. Run the members as child processes of this executable, up to `jobs` at once per rank.
+  const int cpus = usable_cpus();
+  int jobs = args.jobs > 0 ? args.jobs : std::max(1, cpus / 2);
+  // Fewer members than slots: give them the cores.
+  jobs = std::min<int>(jobs, static_cast<int>(std::max<std::size_t>(1, count / static_cast<std::size_t>(ranks))));
+  const int omp_threads = std::max(1, cpus / jobs);
   std::vector<std::string> environment = child_environment(omp_threads);
   std::vector<char*> envp = c_strings(environment);
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) exe = "/proc/self/exe";
-  if (!args.quiet)
-    std::cerr << "sweep: " << count << " members of " << args.case_path << ", " << jobs << " at once (OMP_NUM_THREADS="
+  if (!quiet)
+    std::cerr << "sweep: " << count << " members of " << args.case_path << ", " << jobs << " at once"
+              << (ranks > 1 ? " on each of " + std::to_string(ranks) + " MPI ranks" : std::string()) << " (OMP_NUM_THREADS="
               << omp_threads << " each) -> " << out_dir << "/\n";
 
   auto start = [&](Member& m) {
@@ -462,26 +542,98 @@ int sweep_command(const SweepArguments& args) {
     }
   };
 
-  std::map<pid_t, Member*> running;
-  std::size_t next = 0, finished = 0;
+  // A finished member's stderr tail and metrics (history.csv for time-dependent runs, else
+  // summary.json), read on the rank that ran it.
+  auto collect = [&](Member& m) {
+    m.rank = rank;
+    const std::string folder = dir + m.folder + "/";
+    if (m.pid) {
+      const std::string stderr_path = folder + "stderr.txt";
+      std::string err;
+      try {
+        err = read_text(stderr_path);
+      } catch (const IoError&) {
+      }
+      if (m.ok() && trim(err).empty()) fs::remove(stderr_path, ec);  // nothing to keep
+      if (!m.ok()) m.stderr_tail = last_lines(err, 3);
+    }
+    if (!m.ok()) return;
+    try {
+      if (fs::exists(folder + "history.csv", ec)) m.metrics = history_metrics(read_text(folder + "history.csv"));
+      else if (fs::exists(folder + "summary.json", ec)) m.metrics = summary_metrics(read_text(folder + "summary.json"));
+    } catch (const Error& e) {  // a bad file costs this member's metrics, not the table
+      std::cerr << "sweep: warning: " << m.folder << ": " << e.what() << " (no metrics for it)\n";
+    }
+  };
+  std::size_t finished = 0;
   auto report = [&](const Member& m) {
     ++finished;
-    if (args.quiet) return;
+    if (quiet) return;
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.2f s", m.seconds);
     std::cerr << "[" << finished << "/" << count << "] " << m.folder << " (" << member_label(params, m)
-              << "): " << m.status() << ", " << seconds << (m.ok() ? "" : ": " + m.stderr_tail) << "\n";
+              << "): " << m.status() << ", " << seconds << (ranks > 1 ? ", rank " + std::to_string(m.rank) : "")
+              << (m.ok() ? "" : ": " + m.stderr_tail) << "\n";
   };
-  while (next < count || !running.empty()) {
-    while (next < count && static_cast<int>(running.size()) < jobs) {
-      Member& m = members[next++];
-      start(m);
-      if (m.pid) running[m.pid] = &m;
-      else report(m);
+  // Rank 0 holds the work queue; the others ask it for indices and send it their results.
+  std::size_t next = 0;
+  int ranks_done = 0;  // rank 0: other ranks told that no member is left
+  auto deliver = [&](Member& m) {
+    if (rank == 0) report(m);
+    else parallel::send_text(0, tag_result, encode_result(m));
+  };
+  auto serve = [&] {  // rank 0: answer requests, take in results
+    int from = 0;
+    while (parallel::message_waiting(tag_request, &from)) {
+      parallel::receive_text(from, tag_request);
+      const long index = next < count ? static_cast<long>(next++) : -1L;
+      if (index < 0) ++ranks_done;
+      parallel::send_text(from, tag_assign, std::to_string(index));
     }
-    if (running.empty()) continue;
+    while (parallel::message_waiting(tag_result, &from)) {
+      report(decode_result(parallel::receive_text(from, tag_result), members, from));
+    }
+  };
+  auto next_index = [&]() -> long {
+    if (rank == 0) return next < count ? static_cast<long>(next++) : -1L;
+    parallel::send_text(0, tag_request, "");
+    return std::stol(parallel::receive_text(0, tag_assign));
+  };
+
+  std::map<pid_t, Member*> running;
+  bool exhausted = false;
+  auto all_done = [&] {
+    if (!exhausted || !running.empty()) return false;
+    return rank != 0 || (finished == count && ranks_done == ranks - 1);
+  };
+  while (!all_done()) {
+    while (!exhausted && static_cast<int>(running.size()) < jobs) {
+      const long k = next_index();
+      if (k < 0) {
+        exhausted = true;
+        break;
+      }
+      Member& m = members[static_cast<std::size_t>(k)];
+      start(m);
+      if (m.pid) {
+        running[m.pid] = &m;
+      } else {  // could not start: recorded like a failed member
+        collect(m);
+        deliver(m);
+      }
+    }
+    if (rank == 0 && ranks > 1) serve();
+    if (running.empty()) {
+      if (ranks > 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      continue;
+    }
+    // One rank alone blocks in waitpid; rank 0 of several polls, so it keeps serving the others.
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
+    const pid_t pid = waitpid(-1, &status, rank == 0 && ranks > 1 ? WNOHANG : 0);
+    if (pid == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      continue;
+    }
     if (pid < 0) {
       if (errno == EINTR) continue;
       throw Error(ExitCode::runtime_error, std::string("sweep: waitpid failed: ") + std::strerror(errno));
@@ -497,36 +649,20 @@ int sweep_command(const SweepArguments& args) {
     } else {
       m.exit_code = WEXITSTATUS(status);
     }
-    const std::string stderr_path = dir + m.folder + "/stderr.txt";
-    std::string err;
-    try {
-      err = read_text(stderr_path);
-    } catch (const IoError&) {
-    }
-    if (m.ok() && trim(err).empty()) fs::remove(stderr_path, ec);  // nothing to keep
-    if (!m.ok()) m.stderr_tail = last_lines(err, 3);
-    report(m);
+    collect(m);
+    deliver(m);
   }
+  if (rank != 0) return 0;  // rank 0 writes the table and reports
 
-  // 5. Metrics: history.csv (time-dependent runs), else summary.json (steady runs).
+  // 5. The table: columns in the order the members (by index) first name them.
   std::vector<std::string> columns;
   std::set<std::string> known;
   std::vector<std::map<std::string, double>> values(count);
-  for (const Member& m : members) {
-    if (!m.ok()) continue;
-    const std::string folder = dir + m.folder + "/";
-    std::vector<std::pair<std::string, double>> metrics;
-    try {
-      if (fs::exists(folder + "history.csv", ec)) metrics = history_metrics(read_text(folder + "history.csv"));
-      else if (fs::exists(folder + "summary.json", ec)) metrics = summary_metrics(read_text(folder + "summary.json"));
-    } catch (const Error& e) {  // a bad file costs this member's metrics, not the table
-      std::cerr << "sweep: warning: " << m.folder << ": " << e.what() << " (no metrics for it)\n";
-    }
-    for (const auto& [name, value] : metrics) {
+  for (const Member& m : members)
+    for (const auto& [name, value] : m.metrics) {
       if (known.insert(name).second) columns.push_back(name);
       values[m.index][name] = value;
     }
-  }
 
   io::write_file_atomically(dir + "sweep.csv", [&](std::ostream& o) {
     o << "run,folder";
@@ -553,6 +689,7 @@ int sweep_command(const SweepArguments& args) {
       for (std::size_t p = 0; p < params.size(); ++p)
         label += (p ? " " : "") + params[p].key + "=" + params[p].shown[m.choice[p]];
       o << m.index << "  " << label << "  exit " << m.exit_code << "  " << seconds;
+      if (ranks > 1) o << "  rank " << m.rank;
       if (!m.ok()) o << "  stderr: " << m.stderr_tail;
       o << "\n";
     }

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "hepaflow/config/case_config.hpp"
+#include "hepaflow/parallel/mpi.hpp"
 #include "hepaflow/config/quantity.hpp"
 #include "hepaflow/error.hpp"
 #include "hepaflow/flow/flow_solver.hpp"
@@ -81,6 +82,8 @@ int info_command() {
   else
     std::cout << "  cuda  unavailable: " << why << "\n";
   std::cout << "direct solver (CHOLMOD): " << (direct_solver_available() ? "yes" : "no (built without it)") << "\n";
+  std::cout << "MPI (mpirun -n N hepaflow sweep): " << (parallel::built_with_mpi() ? "yes" : "no (built without it)") << "\n";
+  std::cout << "PETSc (solver.method = \"petsc\"): " << (petsc_solver_available() ? "yes" : "no (built without it)") << "\n";
   std::cout << "VTK output: " << (io::vtk_output_available() ? "yes" : "no (built with HEPAFLOW_WITH_VTK=OFF)") << "\n";
   return 0;
 }

@@ -276,7 +276,7 @@ TEST_F(CaseFile, AllProblemsAreReportedTogetherInLineOrder) {
                             "viscosity = 3.5\n"           // 9
                             "haematocrit = 2.0\n");       // 10
   ASSERT_EQ(lines.size(), 3u) << ::testing::PrintToString(lines);
-  EXPECT_EQ(lines[0], "case.toml:7:10: solver.method = \"cg\" is not one of: auto, pcg, direct; did you mean 'pcg'?");
+  EXPECT_EQ(lines[0], "case.toml:7:10: solver.method = \"cg\" is not one of: auto, pcg, direct, petsc; did you mean 'pcg'?");
   EXPECT_EQ(lines[1], "case.toml:9:13: blood.viscosity = 3.5 needs a unit, e.g. \"3.5 cP\"");
   EXPECT_EQ(lines[2], "case.toml:10:15: blood.haematocrit = 2 is out of range: must be in [0, 0.95]");
 }

@@ -14,7 +14,7 @@
 //              mcv ("90 fl"), phase_separation (none|pries_secomb_2005), haematocrit (0.45, in [0, 0.95])
 //   [[boundary.node]]  id, exactly one of pressure ("8 mmHg") | flow ("2 nl/min"),
 //              haematocrit (in [0, 1]), po2 ("40 mmHg")
-//   [solver]   method (auto|pcg|direct), tolerance (0 < tol < 1), max_iterations (>= 1),
+//   [solver]   method (auto|pcg|direct|petsc), petsc_options, tolerance (0 < tol < 1), max_iterations (>= 1),
 //              backend (auto|cpu|cuda)
 //   [output]   vtk (bool)
 //   [oxygen]   tissue_model (none|krogh|grid), grid_spacing, grid_region, intravascular_resistance,
@@ -301,10 +301,15 @@ const std::vector<Key>& schema() {
           .says("Oxygen partial pressure of an inflow here.")
           .to([](CaseConfig& c, const Value& v) { node_of(c).po2_mmHg = v.number / units::mmHg; }),
 
-      key("solver", "method", Kind::choice).of({"auto", "pcg", "direct"}).def("\"auto\"")
+      key("solver", "method", Kind::choice).of({"auto", "pcg", "direct", "petsc"}).def("\"auto\"")
           .says("Linear solver: pcg (preconditioned conjugate gradients), direct (sparse Cholesky), "
-                "auto = chosen by size and build.")
+                "petsc (PETSc CG + GAMG distributed over the MPI ranks of `mpirun -n N hepaflow run`; "
+                "builds with PETSc only, else exit code 6), auto = chosen by size and build.")
           .to([](CaseConfig& c, const Value& v) { c.solver.method = v.text; }),
+      key("solver", "petsc_options", Kind::string).def("\"\"")
+          .says("PETSc options for solver.method = \"petsc\" (e.g. \"-ksp_type cg -pc_type jacobi\"); "
+                "-ksp_*/-pc_* options on the command line and PETSC_OPTIONS are applied too.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.petsc_options = v.text; }),
       key("solver", "tolerance", Kind::number).def("1e-10").in(open(0, 1))
           .says("Relative residual ||b - A x|| / ||b|| at which an iterative solve stops.")
           .to([](CaseConfig& c, const Value& v) { c.solver.tolerance = v.number; }),

@@ -9,6 +9,8 @@
 #include "hepaflow/error.hpp"
 #include "hepaflow/finite_check.hpp"
 #include "hepaflow/units.hpp"
+#include "hepaflow/parallel/mpi.hpp"
+#include "petsc_solver.hpp"
 
 namespace hepaflow {
 
@@ -87,6 +89,10 @@ FlowGraph::FlowGraph(const KernelSet& k, const Network& net, const std::vector<d
     external_inflow[bc.node] = std::max(0.0, net_out);
   }
 
+  k_ = &k;
+  level_nodes_host_ = level_nodes;
+  out_ptr_host_ = out_ptr;
+  out_segment_host_ = out_segment;
   level_nodes_ = DeviceArray<index_t>(k, level_nodes);
   in_ptr_ = DeviceArray<index_t>(k, in_ptr);
   in_segment_ = DeviceArray<index_t>(k, in_segment);
@@ -111,16 +117,96 @@ kernels::FlowGraphView FlowGraph::view() const {
   return g;
 }
 
+void FlowGraph::distribute(const Network& net) {
+  const int ranks = parallel::size();
+  if (ranks <= 1 || std::string(k_->backend_name) != "cpu") return;
+  ranks_ = ranks;
+  rank_ = parallel::rank();
+  const std::size_t n = net.num_nodes();
+  std::vector<double> position(3 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    position[3 * i] = net.x[i];
+    position[3 * i + 1] = net.y[i];
+    position[3 * i + 2] = net.z[i];
+  }
+  const std::vector<int> part = detail::coordinate_bisection(position, ranks);  // the same on every rank
+  // Within each level, nodes of rank 0 first, then rank 1, ...: a level's nodes are independent, so
+  // the order changes nothing but who sweeps which.
+  rank_offsets_.assign((level_offsets_.size() - 1) * static_cast<std::size_t>(ranks + 1), 0);
+  for (std::size_t l = 0; l + 1 < level_offsets_.size(); ++l) {
+    const auto begin = level_nodes_host_.begin() + level_offsets_[l], end = level_nodes_host_.begin() + level_offsets_[l + 1];
+    std::stable_sort(begin, end, [&](index_t a, index_t b) { return part[a] < part[b]; });
+    index_t* offsets = &rank_offsets_[l * static_cast<std::size_t>(ranks + 1)];
+    offsets[0] = level_offsets_[l];
+    auto it = begin;
+    for (int r = 0; r < ranks; ++r) {
+      while (it != end && part[*it] == r) ++it;
+      offsets[r + 1] = level_offsets_[l] + static_cast<index_t>(it - begin);
+    }
+  }
+  level_nodes_ = DeviceArray<index_t>(*k_, level_nodes_host_);
+}
+
+std::pair<index_t, index_t> FlowGraph::level_range(std::size_t l) const {
+  if (ranks_ <= 1) return {level_offsets_[l], level_offsets_[l + 1]};
+  const index_t* offsets = &rank_offsets_[l * static_cast<std::size_t>(ranks_ + 1)];
+  return {offsets[rank_], offsets[rank_ + 1]};
+}
+
+void FlowGraph::exchange_level(std::size_t l, const std::vector<double*>& segment_arrays,
+                               const std::vector<double*>& node_arrays) const {
+  if (ranks_ <= 1) return;
+  const index_t* offsets = &rank_offsets_[l * static_cast<std::size_t>(ranks_ + 1)];
+  // What rank r wrote in level l: per node array its nodes' values, per segment array the values of
+  // its nodes' outflow segments (each segment has one upstream node, so one writer).
+  auto count_of = [&](int r) {
+    std::size_t segments = 0;
+    for (index_t j = offsets[r]; j < offsets[r + 1]; ++j) {
+      const index_t node = level_nodes_host_[j];
+      segments += static_cast<std::size_t>(out_ptr_host_[node + 1] - out_ptr_host_[node]);
+    }
+    return static_cast<int>(node_arrays.size() * static_cast<std::size_t>(offsets[r + 1] - offsets[r]) +
+                            segment_arrays.size() * segments);
+  };
+  auto visit = [&](int r, auto&& value) {  // value(double&) for every entry rank r wrote, in a fixed order
+    for (double* a : node_arrays)
+      for (index_t j = offsets[r]; j < offsets[r + 1]; ++j) value(a[level_nodes_host_[j]]);
+    for (double* a : segment_arrays)
+      for (index_t j = offsets[r]; j < offsets[r + 1]; ++j) {
+        const index_t node = level_nodes_host_[j];
+        for (index_t o = out_ptr_host_[node]; o < out_ptr_host_[node + 1]; ++o) value(a[out_segment_host_[o]]);
+      }
+  };
+  std::vector<int> counts(static_cast<std::size_t>(ranks_));
+  for (int r = 0; r < ranks_; ++r) counts[static_cast<std::size_t>(r)] = count_of(r);
+  std::vector<double> mine;
+  mine.reserve(static_cast<std::size_t>(counts[static_cast<std::size_t>(rank_)]));
+  visit(rank_, [&](double& v) { mine.push_back(v); });
+  const std::vector<double> all = parallel::allgather(mine, counts);
+  std::size_t at = 0;
+  for (int r = 0; r < ranks_; ++r) {
+    if (r == rank_) {
+      at += static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]);
+      continue;
+    }
+    visit(r, [&](double& v) { v = all[at++]; });
+  }
+}
+
 void haematocrit_sweep(const KernelSet& k, const FlowGraph& graph, const DeviceArray<double>& flow,
                        const DeviceArray<double>& radius, double default_haematocrit, bool phase_separation,
                        DeviceArray<double>& haematocrit) {
   const auto g = graph.view();
   const auto& offsets = graph.level_offsets();
   // One launch per level: the nodes of a level are independent; each segment is written by its
-  // upstream node only, after every segment feeding that node (earlier levels).
-  for (std::size_t l = 0; l + 1 < offsets.size(); ++l)
-    k.haematocrit_level(g, offsets[l], offsets[l + 1], flow.data(), radius.data(), default_haematocrit,
-                        phase_separation ? 1 : 0, haematocrit.data());
+  // upstream node only, after every segment feeding that node (earlier levels). Distributed: this
+  // rank's nodes of the level, then the level's values are exchanged.
+  for (std::size_t l = 0; l + 1 < offsets.size(); ++l) {
+    const auto [begin, end] = graph.level_range(l);
+    k.haematocrit_level(g, begin, end, flow.data(), radius.data(), default_haematocrit, phase_separation ? 1 : 0,
+                        haematocrit.data());
+    graph.exchange_level(l, {haematocrit.data()}, {});
+  }
 }
 
 RheologyReport solve_coupled_flow(const DeviceNetwork& device_net, const Network& net,
@@ -182,7 +268,8 @@ RheologyReport solve_coupled_flow(const DeviceNetwork& device_net, const Network
     report.max_flow_change = max_flow > 0 ? k.max_abs_difference(m, fields.flow.data(), flow_old.data()) / max_flow : 0;
     k.copy_on_device(flow_old.data(), fields.flow.data(), m * sizeof(double));
     const auto t0 = clock::now();
-    const FlowGraph graph(k, net, fields.flow.download(), options.default_haematocrit);
+    FlowGraph graph(k, net, fields.flow.download(), options.default_haematocrit);
+    if (linear.method == "petsc") graph.distribute(net);
     k.copy_on_device(hd_new.data(), haematocrit.data(), m * sizeof(double));
     haematocrit_sweep(k, graph, fields.flow, device_net.radius, options.default_haematocrit, true, hd_new);
     site.phase = "haematocrit transport (rheology iteration " + std::to_string(it) + ")";
@@ -207,7 +294,8 @@ RheologyReport solve_coupled_flow(const DeviceNetwork& device_net, const Network
   if (relax < 0.9999) {
     // Under-relaxed H_D is not the haematocrit the flows imply: recompute it once from the final
     // flows, unrelaxed (NetFlowV2 does the same), and the viscosity with it.
-    const FlowGraph graph(k, net, fields.flow.download(), options.default_haematocrit);
+    FlowGraph graph(k, net, fields.flow.download(), options.default_haematocrit);
+    if (linear.method == "petsc") graph.distribute(net);
     haematocrit_sweep(k, graph, fields.flow, device_net.radius, options.default_haematocrit, true, haematocrit);
     site.phase = "haematocrit transport (final, unrelaxed)";
     check_finite(k, site, "haematocrit", ElementKind::segment, haematocrit.data(), m);

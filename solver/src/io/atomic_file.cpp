@@ -91,7 +91,12 @@ void sync_folder(const std::string& folder, const std::string& path) {
   ::close(fd);
 }
 
+bool writes_on = true;
+
 }  // namespace
+
+void set_writes_enabled(bool enabled) { writes_on = enabled; }
+bool writes_enabled() { return writes_on; }
 
 std::string temporary_path_for(const std::string& path) {
   return path + ".tmp." + std::to_string(static_cast<long>(::getpid()));
@@ -138,6 +143,7 @@ void commit_temporary(const std::string& temporary, const std::string& path) {
 }
 
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& fill) {
+  if (!writes_on) return;
   const std::string tmp = temporary_path_for(path);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(path, "cannot create " + tmp, errno);
@@ -178,6 +184,7 @@ void write_file_atomically(const std::string& path, const std::function<void(std
 }
 
 void check_output_folder(const std::string& dir, bool overwrite) {
+  if (!writes_on) return;
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(dir, ec)) {
@@ -188,6 +195,7 @@ void check_output_folder(const std::string& dir, bool overwrite) {
 }
 
 void create_output_folder(const std::string& dir) {
+  if (!writes_on) return;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw IoError("cannot create output folder " + dir + ": " + ec.message());

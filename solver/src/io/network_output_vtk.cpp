@@ -38,6 +38,7 @@ void add_array(vtkDataSetAttributes* attributes, const NamedArray& a) {
 /// Write `data` with a VTK XML writer (appended, zlib) to a temporary name, then rename it to `path`.
 template <class Writer, class Data>
 void write_atomically(vtkNew<Writer>& writer, vtkNew<Data>& data, const std::string& path) {
+  if (!writes_enabled()) return;
   const std::string tmp = temporary_path_for(path);
   writer->SetFileName(tmp.c_str());
   writer->SetInputData(data);

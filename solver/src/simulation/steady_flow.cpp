@@ -71,6 +71,7 @@ LinearSolverOptions linear_solver_options(const SolverConfig& solver) {
   o.method = solver.method;
   o.tolerance = solver.tolerance;
   o.max_iterations = solver.max_iterations;
+  o.petsc_options = solver.petsc_options;
   return o;
 }
 
@@ -168,6 +169,7 @@ SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood,
     const auto t_o2 = clock::now();
     OxygenOptions o2 = oxygen_options ? *oxygen_options : hepaflow::oxygen_options(*oxygen, blood.haematocrit);
     o2.allow_unconverged = solver.allow_unconverged;
+    o2.distribute_sweep = solver.method == "petsc";
     r.oxygen = solve_oxygen(device_net, net, fields, haematocrit, o2);
     r.has_oxygen = true;
     r.seconds_oxygen = std::chrono::duration<double>(clock::now() - t_o2).count();

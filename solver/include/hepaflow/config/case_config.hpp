@@ -53,7 +53,8 @@ struct BoundaryNodeConfig {
 };
 
 struct SolverConfig {
-  std::string method = "auto";     ///< "auto" | "pcg" | "direct"
+  std::string method = "auto";     ///< "auto" | "pcg" | "direct" | "petsc"
+  std::string petsc_options;       ///< "petsc": PETSc options, e.g. "-ksp_type cg -pc_type gamg"
   double tolerance = 1e-10;        ///< relative residual ||b - A x|| / ||b||
   int max_iterations = 200000;
   std::string backend = "auto";    ///< "auto" | "cpu" | "cuda" (the CLI's --backend wins)

@@ -34,6 +34,8 @@ class DeviceNetwork {
   std::vector<index_t> pressure_nodes, flow_nodes;
   /// File ids by index, to name segments and nodes in messages (finite_check.hpp).
   std::vector<std::int64_t> segment_ids, node_ids;
+  /// Node position x,y,z [m] of each unknown (host): the geometric partition of solver.method = "petsc".
+  std::vector<double> unknown_position;
 
  private:
   const KernelSet* k_;
@@ -42,9 +44,10 @@ class DeviceNetwork {
 };
 
 struct LinearSolverOptions {
-  std::string method = "auto";   ///< "auto" (pcg) | "pcg" | "direct"
+  std::string method = "auto";   ///< "auto" (pcg) | "pcg" | "direct" | "petsc" (distributed over MPI ranks)
   double tolerance = 1e-10;      ///< relative residual ||b - A x||_2 / ||b||_2
   int max_iterations = 200000;
+  std::string petsc_options;     ///< "petsc": PETSc options (solver.petsc_options), e.g. "-pc_type jacobi"
 };
 
 struct LinearSolveReport {
@@ -52,6 +55,8 @@ struct LinearSolveReport {
   int iterations = 0;
   double relative_residual = 0;  ///< true residual recomputed after the solve
   double seconds_assemble = 0, seconds_solve = 0;
+  std::string detail;            ///< "petsc": KSP/PC types, ranks, partition cut, KSP reason
+  double seconds_setup = 0;      ///< "petsc": matrix assembly + preconditioner setup (part of seconds_solve)
 };
 
 /// Per-segment and per-node flow fields on the backend.
@@ -84,5 +89,18 @@ FlowMetrics flow_metrics(const DeviceNetwork& net, const FlowFields& fields);
 
 /// Whether a direct (CHOLMOD) solver was built in.
 bool direct_solver_available();
+/// Whether solver.method = "petsc" was built in (PETSc and MPI).
+bool petsc_solver_available();
+/// The partition solver.method = "petsc" makes of `net`'s reduced system into `parts` parts
+/// (recursive coordinate bisection of the unknowns' positions): rows, largest part, off-part
+/// matrix entries in total (values exchanged per SpMV) and into the busiest part.
+struct PartitionStats {
+  int parts = 1;
+  long long rows = 0, largest_part = 0, cut_entries = 0, max_part_cut = 0;
+};
+PartitionStats coordinate_partition_stats(const DeviceNetwork& net, int parts);
+
+/// PETSc options from the command line (-ksp_*, -pc_* ...): applied after solver.petsc_options, so they win.
+void set_petsc_command_line_options(const std::string& options);
 
 }  // namespace hepaflow

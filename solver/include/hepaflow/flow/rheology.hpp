@@ -46,12 +46,31 @@ class FlowGraph {
   /// Blood entering from outside per node [m^3/s] (host copy).
   const std::vector<double>& external_inflow() const { return external_inflow_host_; }
 
+  /// Spread the sweeps over the MPI ranks (issue 10): nodes split by recursive coordinate bisection
+  /// of their positions, each level's nodes ordered by rank. Then every rank sweeps only its nodes of
+  /// a level (level_range) and exchange_level() shares what they wrote before the next level, so
+  /// values cross rank boundaries in flow order and every rank ends with the whole field. Only on
+  /// the CPU backend (the exchange reads and writes the arrays on the host); otherwise, or on one
+  /// rank, a no-op and the sweep runs whole on every rank.
+  void distribute(const Network& net);
+  bool distributed() const { return ranks_ > 1; }
+  /// This rank's part [begin, end) of level l of level_nodes (the whole level when not distributed).
+  std::pair<index_t, index_t> level_range(std::size_t l) const;
+  /// After level l: every rank's values of its level-l nodes (node_arrays, per node) and of their
+  /// outflow segments (segment_arrays, per segment) to every rank.
+  void exchange_level(std::size_t l, const std::vector<double*>& segment_arrays,
+                      const std::vector<double*>& node_arrays) const;
+
  private:
   DeviceArray<index_t> level_nodes_, in_ptr_, in_segment_, out_ptr_, out_segment_;
   DeviceArray<double> inflow_haematocrit_, inflow_po2_, external_inflow_;
   std::vector<double> external_inflow_host_;
   std::vector<index_t> level_offsets_;
   std::size_t zero_flow_ = 0;
+  const KernelSet* k_ = nullptr;
+  int ranks_ = 1, rank_ = 0;
+  std::vector<index_t> level_nodes_host_, out_ptr_host_, out_segment_host_;
+  std::vector<index_t> rank_offsets_;  ///< level l, rank r: level_nodes[rank_offsets_[l (ranks+1) + r], ...)
 };
 
 /// Discharge haematocrit of every flowing segment from `flow`, in flow order; segments without flow

@@ -10,6 +10,12 @@
 
 namespace hepaflow::io {
 
+/// Whether this process writes output files. A run spread over MPI ranks computes on every rank
+/// and writes from rank 0 only: the other ranks switch writing off, and then every function here
+/// (and the VTK writers, which use them) does nothing.
+void set_writes_enabled(bool enabled);
+bool writes_enabled();
+
 /// Write through `fill` into a temporary file beside `path` (buffered, every write(2) checked),
 /// fsync and close it, then commit_temporary(). Throws IoError naming the path on any failure (the
 /// temporary is removed); an exception from `fill` removes the temporary and propagates.

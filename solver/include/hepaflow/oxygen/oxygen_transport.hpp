@@ -32,6 +32,8 @@ struct OxygenOptions {
   /// krogh: O2 conductance of each segment's wall per length, flux = k_w (P_blood - P_wall)
   /// [m^3 O2 (STP) s^-1 m^-1 mmHg^-1] (MODEL.md §4: capillarization lowers it); empty = no wall drop.
   std::vector<double> wall_conductance;
+  /// krogh: sweep in flow order spread over the MPI ranks (FlowGraph::distribute; solver.method = "petsc").
+  bool distribute_sweep = false;
 };
 /// From the case's [oxygen] table (mol m^-3 s^-1 -> ml O2/ml/s with 22.4 l/mol at STP); reads the
 /// intravascular resistance table when the case names one.
