@@ -54,6 +54,8 @@ struct BenchArguments {
   std::string output;               ///< markdown table file (optional)
   double tolerance = 1e-8;
   int repeat = 3;
+  std::vector<std::string> preconditioners{"jacobi", "amg"};  ///< one row each
+  std::vector<double> radius_sigma{0.0};  ///< lognormal diameter spread(s) applied to each network
   std::string command_line;
 };
 int bench_command(const BenchArguments& args);

@@ -109,6 +109,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"none", "pries_secomb_2005"}));
   bench_cmd->add_option("--oxygen", bench.oxygen, "none | krogh: also time the oxygen sweep")
       ->check(CLI::IsMember({"none", "krogh"}));
+  bench_cmd->add_option("--preconditioner", bench.preconditioners, "PCG preconditioners to time: jacobi amg (default both)")
+      ->check(CLI::IsMember({"jacobi", "amg"}));
+  bench_cmd->add_option("--radius-sigma", bench.radius_sigma,
+                        "Lognormal diameter spread(s): radii times exp(sigma Z), Z ~ N(0,1) (default 0)");
   bool no_direct = false;
   bench_cmd->add_flag("--no-direct", no_direct, "Skip the CHOLMOD peer");
 

@@ -14,7 +14,7 @@
 //              mcv ("90 fl"), phase_separation (none|pries_secomb_2005), haematocrit (0.45, in [0, 0.95])
 //   [[boundary.node]]  id, exactly one of pressure ("8 mmHg") | flow ("2 nl/min"),
 //              haematocrit (in [0, 1]), po2 ("40 mmHg")
-//   [solver]   method (auto|pcg|direct), tolerance (0 < tol < 1), max_iterations (>= 1),
+//   [solver]   method (auto|pcg|direct), preconditioner (auto|jacobi|amg), tolerance (0 < tol < 1), max_iterations (>= 1),
 //              backend (auto|cpu|cuda)
 //   [output]   vtk (bool)
 //   [oxygen]   tissue_model (none|krogh|grid), grid_spacing, grid_region, intravascular_resistance,
@@ -305,6 +305,13 @@ const std::vector<Key>& schema() {
           .says("Linear solver: pcg (preconditioned conjugate gradients), direct (sparse Cholesky), "
                 "auto = chosen by size and build.")
           .to([](CaseConfig& c, const Value& v) { c.solver.method = v.text; }),
+      key("solver", "preconditioner", Kind::choice).of({"auto", "jacobi", "amg"}).def("\"auto\"")
+          .says("Preconditioner of solver.method = \"pcg\" (and \"auto\"): jacobi (diagonal; few setup costs, "
+                "iterations grow with network size and diameter spread), amg (exact elimination of unbranched "
+                "chains and dangling trees, then smoothed-aggregation AMG V-cycles on the reduced system; "
+                "iterations nearly flat in size and diameter spread), auto = jacobi (see "
+                "bench/results/2026-11-25_precond-cpu-2core.md). Both run on the chosen backend.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.preconditioner = v.text; }),
       key("solver", "tolerance", Kind::number).def("1e-10").in(open(0, 1))
           .says("Relative residual ||b - A x|| / ||b|| at which an iterative solve stops.")
           .to([](CaseConfig& c, const Value& v) { c.solver.tolerance = v.number; }),

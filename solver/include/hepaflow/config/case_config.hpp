@@ -54,6 +54,7 @@ struct BoundaryNodeConfig {
 
 struct SolverConfig {
   std::string method = "auto";     ///< "auto" | "pcg" | "direct"
+  std::string preconditioner = "auto";  ///< "auto" | "jacobi" | "amg" (pcg)
   double tolerance = 1e-10;        ///< relative residual ||b - A x|| / ||b||
   int max_iterations = 200000;
   std::string backend = "auto";    ///< "auto" | "cpu" | "cuda" (the CLI's --backend wins)
