@@ -310,7 +310,7 @@ const std::vector<Key>& schema() {
                 "iterations grow with network size and diameter spread), amg (exact elimination of unbranched "
                 "chains and dangling trees, then smoothed-aggregation AMG V-cycles on the reduced system; "
                 "iterations nearly flat in size and diameter spread), auto = jacobi (see "
-                "bench/results/2026-11-25_precond-cpu-2core.md). Both run on the chosen backend.")
+                "bench/results/2026-11-24_precond-cpu-2core.md). Both run on the chosen backend.")
           .to([](CaseConfig& c, const Value& v) { c.solver.preconditioner = v.text; }),
       key("solver", "tolerance", Kind::number).def("1e-10").in(open(0, 1))
           .says("Relative residual ||b - A x|| / ||b|| at which an iterative solve stops.")
