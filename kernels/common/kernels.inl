@@ -130,6 +130,47 @@ inline void inverse_diagonal(const CsrView& a, double* inv_diag) {
                    InverseDiagonalOp{a, inv_diag});
 }
 
+// Row-indexed sparse update (KernelSet::csr_gather_update): the levels of the low-degree elimination
+// (forward condensation and back substitution) and the AMG prolongation x_fine += P x_coarse.
+struct CsrGatherUpdateRow {
+  CsrView a;
+  const index_t* rows;
+  const double* row_scale;
+  const double* x;
+  double* y;
+  HF_HOST_DEVICE void operator()(index_t r) const {
+    const index_t i = rows ? rows[r] : r;
+    double sum = (row_scale ? row_scale[r] : 1.0) * y[i];
+    for (index_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) sum += a.val[k] * x[a.col[k]];
+    y[i] = sum;
+  }
+};
+inline void csr_gather_update(const CsrView& a, const index_t* rows, const double* row_scale, const double* x,
+                              double* y) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0), thrust::counting_iterator<index_t>(a.rows),
+                   CsrGatherUpdateRow{a, rows, row_scale, x, y});
+}
+struct GatherOp {
+  const index_t* index;
+  const double* src;
+  double* dst;
+  HF_HOST_DEVICE void operator()(index_t r) const { dst[r] = src[index[r]]; }
+};
+inline void gather(std::size_t n, const index_t* index, const double* src, double* dst) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(static_cast<index_t>(n)), GatherOp{index, src, dst});
+}
+struct ScatterOp {
+  const index_t* index;
+  const double* src;
+  double* dst;
+  HF_HOST_DEVICE void operator()(index_t r) const { dst[index[r]] = src[r]; }
+};
+inline void scatter(std::size_t n, const index_t* index, const double* src, double* dst) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(static_cast<index_t>(n)), ScatterOp{index, src, dst});
+}
+
 // ------------------------------------------------------------------ network physics
 // Poiseuille's law (MODEL.md §2; Hagen 1839, Poiseuille 1840): G = pi r^4 / (8 mu L).
 struct PoiseuilleConductanceOp {
@@ -591,6 +632,9 @@ inline KernelSet common_kernel_set() {
   k.spmv = &spmv;
   k.compensated_residual = &compensated_residual;
   k.inverse_diagonal = &inverse_diagonal;
+  k.csr_gather_update = &csr_gather_update;
+  k.gather = &gather;
+  k.scatter = &scatter;
   k.poiseuille_conductance = &poiseuille_conductance;
   k.assemble_laplacian = &assemble_laplacian;
   k.assemble_rhs = &assemble_rhs;

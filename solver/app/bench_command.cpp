@@ -10,6 +10,9 @@
 //   needs ~12 nnz + 108 n, DESIGN.md/issue 8).
 // Peak: a triad-like kernel (y = x + b y, 24 bytes per element) on 2^25 doubles, same backend, same run.
 //
+// --preconditioner jacobi amg: one row per preconditioner (setup_s: the elimination + AMG setup on
+// the host, part of solve_s). --radius-sigma: lognormal diameter spread applied to the network.
+//
 // --viscosity-law / --phase-separation: the coupled rheology loop (bench_coupled). --oxygen krogh with
 // constant viscosity and no phase separation: the flow solve and one oxygen sweep (bench_oxygen): the
 // sweep's time, and a single-threaded re-run of its segment integrations with their substep counts.
@@ -20,6 +23,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <random>
 #include <sstream>
 
 #include "commands.hpp"
@@ -338,67 +342,92 @@ int bench_command(const BenchArguments& args) {
   for (int n : args.peer_grid) sizes.push_back(-n);  // negative: peer grid of side n
 
   std::ostringstream table;
-  table << "| network | segments | unknowns | nnz | backend | assemble_s | solve_s | total_s | iterations | GB/s | "
-           "fraction_of_triad | cholmod_s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  table << "| network | segments | radius_sigma | unknowns | nnz | backend | preconditioner | reduced_unknowns | "
+           "amg_levels | assemble_s | setup_s | solve_s | total_s | iterations | GB/s | fraction_of_triad | cholmod_s |\n"
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::cout << "hepaflow bench: backend " << k.backend_name << ", triad bandwidth " << std::setprecision(4) << peak
             << " GB/s, tolerance " << args.tolerance << "\n"
             << std::flush;
   for (double target : sizes) {
     std::string description;
-    Network net;
+    Network base;
     if (target < 0) {
       const int n = static_cast<int>(-target);
-      net = meshes::generate_peer_grid(n, 1);
+      base = meshes::generate_peer_grid(n, 1);
       description = "peer grid " + std::to_string(n) + "^3";
     } else if (!args.network_file.empty()) {
-      net = meshes::read_network_file(args.network_file);
+      base = meshes::read_network_file(args.network_file);
       description = args.network_file;
     } else {
-      net = lobule_block_near(target, &description);
+      base = lobule_block_near(target, &description);
     }
-    prepare_network(net, false, description, nullptr);
-    BloodConfig blood;
-    SolverConfig solver;
-    solver.method = "pcg";
-    solver.tolerance = args.tolerance;
-    solver.max_iterations = 10000000;
-    std::vector<double> t_assemble, t_solve, t_total;
-    int iterations = 0;
-    index_t unknowns = 0;
-    double nnz = 0;
-    for (int rep = 0; rep < std::max(1, args.repeat); ++rep) {
-      const auto t0 = clock_type::now();
-      DeviceNetwork device_net(k, net);
-      FlowFields fields;
-      fields.viscosity = DeviceArray<double>(k, net.num_segments());
-      k.fill(net.num_segments(), blood.viscosity, fields.viscosity.data());
-      const LinearSolveReport r = solve_flow(device_net, linear_solver_options(solver), fields);
-      t_total.push_back(seconds_since(t0));
-      t_assemble.push_back(r.seconds_assemble);
-      t_solve.push_back(r.seconds_solve);
-      iterations = r.iterations;
-      unknowns = device_net.unknowns();
-      nnz = device_net.pattern().nnz;
+    for (double sigma : args.radius_sigma) {
+      Network net = base;
+      // Diameter spread: every radius times a lognormal factor exp(sigma Z), Z ~ N(0, 1) (fixed seed),
+      // so conductances (r^4) spread with log-standard deviation 4 sigma.
+      if (sigma > 0) {
+        std::mt19937_64 rng(20261125);
+        std::normal_distribution<double> z(0.0, 1.0);
+        for (double& r : net.radius) r *= std::exp(sigma * z(rng));
+      }
+      prepare_network(net, false, description, nullptr);
+      BloodConfig blood;
+      std::string cholmod = "-";
+      bool cholmod_done = false;
+      for (const std::string& preconditioner : args.preconditioners) {
+        SolverConfig solver;
+        solver.method = "pcg";
+        solver.preconditioner = preconditioner;
+        solver.tolerance = args.tolerance;
+        solver.max_iterations = 10000000;
+        std::vector<double> t_assemble, t_solve, t_total, t_setup;
+        LinearSolveReport last;
+        index_t unknowns = 0;
+        double nnz = 0;
+        for (int rep = 0; rep < std::max(1, args.repeat); ++rep) {
+          const auto t0 = clock_type::now();
+          DeviceNetwork device_net(k, net);
+          FlowFields fields;
+          fields.viscosity = DeviceArray<double>(k, net.num_segments());
+          k.fill(net.num_segments(), blood.viscosity, fields.viscosity.data());
+          last = solve_flow(device_net, linear_solver_options(solver), fields);
+          t_total.push_back(seconds_since(t0));
+          t_assemble.push_back(last.seconds_assemble);
+          t_solve.push_back(last.seconds_solve);
+          t_setup.push_back(last.seconds_setup);
+          unknowns = device_net.unknowns();
+          nnz = device_net.pattern().nnz;
+        }
+        const double solve_s = median(t_solve);
+        // The byte count below is that of a Jacobi-PCG iteration; AMG iterations move more (cycle).
+        const bool jacobi = last.preconditioner == "jacobi";
+        const double bytes = last.iterations * (12.0 * nnz + 156.0 * unknowns);
+        const double gbs = solve_s > 0 ? bytes / solve_s / 1e9 : 0.0;
+        if (!cholmod_done && args.direct && direct_solver_available() && net.num_segments() <= args.direct_max_segments) {
+          solver.method = "direct";
+          const auto t0 = clock_type::now();
+          solve_steady_flow(net, blood, solver, kernels::cpu::kernel_set());
+          std::ostringstream s;
+          s << std::setprecision(4) << seconds_since(t0);
+          cholmod = s.str();
+        }
+        cholmod_done = true;
+        std::ostringstream row;
+        row << std::setprecision(4) << "| " << description << " | " << net.num_segments() << " | " << sigma << " | "
+            << unknowns << " | " << static_cast<long long>(nnz) << " | " << k.backend_name << " | "
+            << last.preconditioner << " | " << (jacobi ? std::string("-") : std::to_string(last.reduced_unknowns))
+            << " | " << (jacobi ? std::string("-") : std::to_string(last.amg_level_rows.size())) << " | "
+            << median(t_assemble) << " | " << median(t_setup) << " | " << solve_s << " | " << median(t_total) << " | "
+            << last.iterations << " | ";
+        if (jacobi)
+          row << gbs << " | " << gbs / peak;
+        else
+          row << "- | -";
+        row << " | " << cholmod << " |\n";
+        std::cout << row.str() << std::flush;
+        table << row.str();
+      }
     }
-    const double solve_s = median(t_solve);
-    const double bytes = iterations * (12.0 * nnz + 156.0 * unknowns);
-    const double gbs = solve_s > 0 ? bytes / solve_s / 1e9 : 0.0;
-    std::string cholmod = "-";
-    if (args.direct && direct_solver_available() && net.num_segments() <= args.direct_max_segments) {
-      solver.method = "direct";
-      const auto t0 = clock_type::now();
-      solve_steady_flow(net, blood, solver, kernels::cpu::kernel_set());
-      std::ostringstream s;
-      s << std::setprecision(4) << seconds_since(t0);
-      cholmod = s.str();
-    }
-    std::ostringstream row;
-    row << std::setprecision(4) << "| " << description << " | " << net.num_segments() << " | " << unknowns << " | "
-        << static_cast<long long>(nnz) << " | " << k.backend_name << " | " << median(t_assemble) << " | " << solve_s
-        << " | " << median(t_total) << " | " << iterations << " | " << gbs << " | " << gbs / peak << " | " << cholmod
-        << " |\n";
-    std::cout << row.str() << std::flush;
-    table << row.str();
   }
   std::ostringstream setting;
   setting << "triad bandwidth " << peak << " GB/s, tolerance " << args.tolerance << ", median of " << args.repeat

@@ -58,6 +58,8 @@ struct BenchArguments {
   int repeat = 3;
   bool petsc = false;                ///< time solver.method = "petsc" (on the ranks of mpirun) against Jacobi-PCG
   std::vector<int> partition_parts; ///< with petsc: the partition's cut for these part counts (default 2..64)
+  std::vector<std::string> preconditioners{"jacobi", "amg"};  ///< one row each
+  std::vector<double> radius_sigma{0.0};  ///< lognormal diameter spread(s) applied to each network
   std::string command_line;
 };
 int bench_command(const BenchArguments& args);

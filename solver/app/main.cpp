@@ -188,6 +188,10 @@ int hepaflow_main(int argc, char** argv) {
                       "Time solver.method = \"petsc\" (distributed over mpirun's ranks) against Jacobi-PCG, and "
                       "tabulate the partition's cut for --partition-parts");
   bench_cmd->add_option("--partition-parts", bench.partition_parts, "Part counts of the cut table (default 2 4 8 16 32 64)");
+  bench_cmd->add_option("--preconditioner", bench.preconditioners, "PCG preconditioners to time: jacobi amg (default both)")
+      ->check(CLI::IsMember({"jacobi", "amg"}));
+  bench_cmd->add_option("--radius-sigma", bench.radius_sigma,
+                        "Lognormal diameter spread(s): radii times exp(sigma Z), Z ~ N(0,1) (default 0)");
   bool no_direct = false;
   bench_cmd->add_flag("--no-direct", no_direct, "Skip the CHOLMOD peer");
 

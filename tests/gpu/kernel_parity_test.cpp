@@ -325,5 +325,60 @@ TEST(CudaRemodel, TherapyRunHistoryMatchesCpu) {
   }
 }
 
+TEST(CudaKernels, GatherScatterAndRowIndexedUpdateMatchCpu) {
+  REQUIRE_CUDA(gpu);
+  const KernelSet& cpu = kernels::cpu::kernel_set();
+  const std::size_t n = 50000;
+  std::vector<index_t> perm(n);
+  for (std::size_t i = 0; i < n; ++i) perm[i] = static_cast<index_t>((i * 7919) % n);  // 7919 prime: a permutation
+  const auto x = random_vector(n, 31);
+  DeviceArray<index_t> pc(cpu, perm), pg(*gpu, perm);
+  DeviceArray<double> xc(cpu, x), xg(*gpu, x), yc(cpu, n), yg(*gpu, n);
+  cpu.gather(n, pc.data(), xc.data(), yc.data());
+  gpu->gather(n, pg.data(), xg.data(), yg.data());
+  expect_close(yc.download(), yg.download(), 0, "gather");
+  cpu.scatter(n, pc.data(), xc.data(), yc.data());
+  gpu->scatter(n, pg.data(), xg.data(), yg.data());
+  expect_close(yc.download(), yg.download(), 0, "scatter");
+  // y[rows[r]] = s_r y[rows[r]] + sum_k val_k x[col_k]: rows = the even indices, columns odd ones.
+  const index_t rows = static_cast<index_t>(n / 2);
+  std::vector<index_t> row_ptr{0}, col, row_index;
+  std::vector<double> val;
+  std::mt19937_64 rng(5);
+  for (index_t r = 0; r < rows; ++r) {
+    row_index.push_back(2 * r);
+    for (int e = 0; e < static_cast<int>(rng() % 3); ++e) {
+      col.push_back(static_cast<index_t>(2 * (rng() % rows) + 1));
+      val.push_back(std::uniform_real_distribution<double>(-1, 1)(rng));
+    }
+    row_ptr.push_back(static_cast<index_t>(col.size()));
+  }
+  const auto scale = random_vector(rows, 32);
+  std::vector<double> result[2];
+  int b = 0;
+  for (const KernelSet* ks : {&cpu, gpu}) {
+    DeviceArray<index_t> rp(*ks, row_ptr), cl(*ks, col), ri(*ks, row_index);
+    DeviceArray<double> vl(*ks, val), sc(*ks, scale), y(*ks, x);
+    const kernels::CsrView a{rows, rp.data(), cl.data(), vl.data()};
+    ks->csr_gather_update(a, ri.data(), sc.data(), y.data(), y.data());  // in place, as the elimination does
+    result[b++] = y.download();
+  }
+  expect_close(result[0], result[1], 1e-14, "csr_gather_update");
+}
+
+TEST(CudaSolver, AmgPressureSolveMatchesCpu) {
+  REQUIRE_CUDA(gpu);
+  const Network net = test::random_network(20000, 4);
+  BloodConfig blood;
+  SolverConfig solver;
+  solver.method = "pcg";
+  solver.preconditioner = "amg";
+  solver.tolerance = 1e-12;
+  const SteadyFlowResult c = solve_steady_flow(net, blood, solver, kernels::cpu::kernel_set());
+  const SteadyFlowResult g = solve_steady_flow(net, blood, solver, *gpu);
+  expect_close(c.node_pressure, g.node_pressure, 1e-9, "AMG pressures");
+  EXPECT_NEAR(c.solve.iterations, g.solve.iterations, 2);
+}
+
 }  // namespace
 }  // namespace hepaflow

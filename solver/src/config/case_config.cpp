@@ -14,7 +14,7 @@
 //              mcv ("90 fl"), phase_separation (none|pries_secomb_2005), haematocrit (0.45, in [0, 0.95])
 //   [[boundary.node]]  id, exactly one of pressure ("8 mmHg") | flow ("2 nl/min"),
 //              haematocrit (in [0, 1]), po2 ("40 mmHg")
-//   [solver]   method (auto|pcg|direct|petsc), petsc_options, tolerance (0 < tol < 1), max_iterations (>= 1),
+//   [solver]   method (auto|pcg|direct|petsc), preconditioner (auto|jacobi|amg), petsc_options, tolerance (0 < tol < 1), max_iterations (>= 1),
 //              backend (auto|cpu|cuda)
 //   [output]   vtk (bool)
 //   [oxygen]   tissue_model (none|krogh|grid), grid_spacing, grid_region, intravascular_resistance,
@@ -306,6 +306,13 @@ const std::vector<Key>& schema() {
                 "petsc (PETSc CG + GAMG distributed over the MPI ranks of `mpirun -n N hepaflow run`; "
                 "builds with PETSc only, else exit code 6), auto = chosen by size and build.")
           .to([](CaseConfig& c, const Value& v) { c.solver.method = v.text; }),
+      key("solver", "preconditioner", Kind::choice).of({"auto", "jacobi", "amg"}).def("\"auto\"")
+          .says("Preconditioner of solver.method = \"pcg\" (and \"auto\"): jacobi (diagonal; few setup costs, "
+                "iterations grow with network size and diameter spread), amg (exact elimination of unbranched "
+                "chains and dangling trees, then smoothed-aggregation AMG V-cycles on the reduced system; "
+                "iterations nearly flat in size and diameter spread), auto = jacobi (see "
+                "bench/results/2026-11-24_precond-cpu-2core.md). Both run on the chosen backend.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.preconditioner = v.text; }),
       key("solver", "petsc_options", Kind::string).def("\"\"")
           .says("PETSc options for solver.method = \"petsc\" (e.g. \"-ksp_type cg -pc_type jacobi\"); "
                 "-ksp_*/-pc_* options on the command line and PETSC_OPTIONS are applied too.")

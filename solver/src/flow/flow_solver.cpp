@@ -5,11 +5,15 @@
 // Laplacian restricted to the unknown nodes: SPD when every component has a pressure boundary
 // (checked by validate()). Parallel segments between the same two nodes are parallel vessels.
 #include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/linear/amg.hpp"
+#include "hepaflow/linear/low_degree_elimination.hpp"
 #include "hepaflow/linear/pcg.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
+#include <memory>
 #include <sstream>
 
 #include "direct_solver.hpp"
@@ -40,6 +44,18 @@ PartitionStats coordinate_partition_stats(const DeviceNetwork& net, int parts) {
                                                        detail::coordinate_bisection(net.unknown_position, parts), parts);
   return {c.parts, c.rows, c.largest_part, c.cut_entries, c.max_part_cut};
 }
+
+const char* default_preconditioner() { return "jacobi"; }
+
+/// Kept in FlowFields between solves of one network (the rheology loop): the AMG hierarchy whose
+/// aggregates the next solve reuses, and the iteration counts that decide when to rebuild them.
+struct PressureSolverState {
+  const DeviceNetwork* network = nullptr;  ///< the topology the state belongs to (with its sizes)
+  index_t unknowns = -1, nnz = -1;
+  std::unique_ptr<AmgHierarchy> amg;
+  int iterations_after_build = -1;  ///< PCG iterations of the first solve after the last full build
+  int last_iterations = 0;
+};
 
 DeviceNetwork::DeviceNetwork(const KernelSet& k, const Network& net)
     : segment_ids(net.segment_id), node_ids(net.node_id), k_(&k), nodes_(net.num_nodes()), segments_(net.num_segments()) {
@@ -140,15 +156,18 @@ kernels::LaplacianPattern DeviceNetwork::pattern() const {
 
 namespace {
 
+/// Inner solve of the refinement loop: A x = b to relative residual `tolerance` from x = 0.
+/// Returns PCG iterations (negative: stopped without converging), *reached = ||b - A x|| / ||b||
+/// as PCG tracked it.
+using InnerSolve = std::function<int(const double* b, double* x, double tolerance, int budget, double* reached)>;
+
 /// Jacobi-preconditioned conjugate gradients (hepaflow/linear/pcg.hpp) on the reduced Laplacian.
-int pcg(const KernelSet& k, const kernels::CsrView& a, const double* b, double* x, double tolerance, int max_iterations,
-        double* relative_residual_reached) {
+int jacobi_pcg(const KernelSet& k, const kernels::CsrView& a, const double* inv_diag, const double* b, double* x,
+               double tolerance, int max_iterations, double* relative_residual_reached) {
   const std::size_t n = static_cast<std::size_t>(a.rows);
-  DeviceArray<double> inv_diag(k, n);
-  k.inverse_diagonal(a, inv_diag.data());
   LinearOperator op;
   op.apply = [&](const double* in, double* out) { k.spmv(a, in, out); };
-  op.precondition = [&](const double* r, double* z) { k.multiply(n, inv_diag.data(), r, z); };
+  op.precondition = [&](const double* r, double* z) { k.multiply(n, inv_diag, r, z); };
   return hepaflow::pcg(k, n, op, b, x, tolerance, max_iterations, relative_residual_reached);
 }
 
@@ -200,6 +219,15 @@ std::string conditioning_diagnosis(const DeviceNetwork& net, const FlowFields& f
   return o.str();
 }
 
+HostCsr download_csr(const DeviceNetwork& net, const DeviceArray<double>& values) {
+  HostCsr h;
+  h.rows = h.cols = net.unknowns();
+  h.row_ptr = net.row_ptr.download();
+  h.col = net.col.download();
+  h.val = values.download();
+  return h;
+}
+
 }  // namespace
 
 LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions& options, FlowFields& f) {
@@ -232,25 +260,119 @@ LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions
   report.method = method;
   DeviceArray<double> residual(k, u);
   if (method == "pcg") {
-    // Jacobi-PCG, then iterative refinement (Wilkinson; Higham, Accuracy and Stability of Numerical
+    const std::string preconditioner =
+        options.preconditioner == "auto" ? std::string(default_preconditioner()) : options.preconditioner;
+    if (preconditioner != "jacobi" && preconditioner != "amg")
+      throw InputError("unknown solver.preconditioner '" + options.preconditioner + "' (expected auto, jacobi or amg)");
+    report.preconditioner = preconditioner;
+    // ---- the inner solver of the chosen preconditioner
+    InnerSolve inner;
+    DeviceArray<double> inv_diag;
+    std::unique_ptr<LowDegreeElimination> elimination;
+    DeviceCsr reduced;
+    DeviceArray<double> work, reduced_b, reduced_x;
+    PressureSolverState* state = nullptr;
+    if (preconditioner == "jacobi") {
+      inv_diag = DeviceArray<double>(k, u);
+      k.inverse_diagonal(a, inv_diag.data());
+      inner = [&](const double* b, double* x_out, double tol, int budget, double* reached) {
+        return jacobi_pcg(k, a, inv_diag.data(), b, x_out, tol, budget, reached);
+      };
+    } else {
+      const auto t_setup = clock_type::now();
+      // Ground conductance of each unknown node (to pressure-boundary neighbours): the rhs assembly
+      // with unit boundary pressures and no inflow, a sum of positive terms (no cancellation).
+      std::vector<double> ground;
+      {
+        DeviceArray<double> ones(k, n), zeros(k, n), g(k, u);
+        k.fill(n, 1.0, ones.data());
+        k.fill(n, 0.0, zeros.data());
+        k.assemble_rhs(pattern, f.conductance.data(), ones.data(), zeros.data(), g.data());
+        ground = g.download();
+      }
+      elimination = std::make_unique<LowDegreeElimination>(k, download_csr(net, values), ground);
+      report.elimination_rounds = elimination->rounds();
+      report.reduced_unknowns = elimination->kept();
+      const HostCsr& s_host = elimination->reduced();
+      // AMG on the reduced system; the aggregates of the previous solve of this network are reused
+      // (conductances changed, pattern not) until PCG needs 1.5x the iterations it took right after
+      // the last full build.
+      if (!f.solver_state) f.solver_state = std::make_shared<PressureSolverState>();
+      state = f.solver_state.get();
+      const bool same_network = state->network == &net && state->unknowns == net.unknowns() &&
+                                state->nnz == pattern.nnz && state->amg;
+      const bool reuse = options.warm_start && same_network && state->iterations_after_build >= 0 &&
+                         state->last_iterations <= 1.5 * state->iterations_after_build + 2;
+      const AmgOptions amg_options;  // V(1,1), theta 0.08: W-cycles and V(2,2) measured no better per unit work
+      state->amg = std::make_unique<AmgHierarchy>(k, s_host, amg_options, reuse ? state->amg.get() : nullptr);
+      if (!reuse) state->iterations_after_build = -1;
+      state->network = &net;
+      state->unknowns = net.unknowns();
+      state->nnz = pattern.nnz;
+      report.aggregates_reused = reuse;
+      report.amg_level_rows = state->amg->level_rows();
+      report.operator_complexity = state->amg->operator_complexity();
+      reduced = DeviceCsr(k, s_host);
+      work = DeviceArray<double>(k, u);
+      reduced_b = DeviceArray<double>(k, static_cast<std::size_t>(s_host.rows));
+      reduced_x = DeviceArray<double>(k, static_cast<std::size_t>(s_host.rows));
+      report.seconds_setup = seconds_since(t_setup);
+      const AmgHierarchy* amg = state->amg.get();
+      inner = [&, amg](const double* b, double* x_out, double tol, int budget, double* reached) {
+        // Condense b onto the kept rows, solve the reduced system by AMG-PCG, recover every row.
+        // The full residual equals the reduced one (eliminated rows are solved exactly), so the
+        // reduced tolerance is scaled by ||b|| / ||b_reduced||.
+        k.copy_on_device(work.data(), b, u * sizeof(double));
+        elimination->condense(work.data(), reduced_b.data());
+        const std::size_t nr = reduced_b.size();
+        int it = 0;
+        *reached = 0.0;
+        if (nr > 0) {
+          const double b_norm = std::sqrt(k.dot(u, b, b));
+          const double br_norm = std::sqrt(k.dot(nr, reduced_b.data(), reduced_b.data()));
+          const double tol_reduced = br_norm > 0 ? tol * b_norm / br_norm : tol;
+          k.fill(nr, 0.0, reduced_x.data());
+          LinearOperator op;
+          const kernels::CsrView sv = reduced.view();
+          op.apply = [&](const double* in, double* out) { k.spmv(sv, in, out); };
+          op.precondition = [&](const double* r, double* z) { amg->apply(r, z); };
+          double reached_reduced = 0;
+          it = hepaflow::pcg(k, nr, op, reduced_b.data(), reduced_x.data(), tol_reduced, budget, &reached_reduced);
+          *reached = b_norm > 0 ? reached_reduced * br_norm / b_norm : 0.0;
+        }
+        elimination->recover(reduced_x.data(), work.data());
+        k.copy_on_device(x_out, work.data(), u * sizeof(double));
+        return it;
+      };
+    }
+    // ---- PCG with iterative refinement (Wilkinson; Higham, Accuracy and Stability of Numerical
     // Algorithms, ch. 12): the true residual b - A x is recomputed in compensated arithmetic and, while
-    // it exceeds the tolerance, a correction A d = r is solved by PCG and added. CG's recursively
-    // updated residual drifts from the true one by rounding; this makes the tolerance hold for the true one.
-    k.fill(u, 0.0, x.data());
-    double reached = 0.0;
-    bool converged = false, breakdown = false, at_working_precision = false;
+    // it exceeds the tolerance, a correction A d = r is solved and added. CG's recursively updated
+    // residual drifts from the true one by rounding; this makes the tolerance hold for the true one.
+    // Warm start: x0 = the pressures of the previous solve of this network (rheology iterations);
+    // the first pass then solves for the correction.
+    double reached = 1.0;
+    bool converged = false, breakdown = false, at_working_precision = false, warm = false;
+    if (options.warm_start && f.node_pressure.size() == n && u > 0) {
+      k.gather(u, net.row_node.data(), f.node_pressure.data(), x.data());
+      reached = true_relative_residual(k, a, rhs.data(), x.data(), residual);
+      warm = std::isfinite(reached) && reached < 1.0;
+      converged = warm && reached <= options.tolerance;
+    }
+    if (!warm) k.fill(u, 0.0, x.data());
+    report.warm_started = warm;
     DeviceArray<double> correction(k, u);
     for (int pass = 0; pass < 6 && !converged && !breakdown; ++pass) {
       const int budget = options.max_iterations - report.iterations;
       if (budget <= 0) break;
       int it;
-      if (pass == 0) {
-        it = pcg(k, a, rhs.data(), x.data(), options.tolerance, budget, &reached);
+      if (pass == 0 && !warm) {
+        it = inner(rhs.data(), x.data(), options.tolerance, budget, &reached);
       } else {
         // Solve A d = r to the relative accuracy that brings ||r|| under tol ||b|| (with margin).
-        const double inner = std::clamp(0.5 * options.tolerance / reached, 1e-12, 1e-2);
+        const double inner_tol = std::clamp(0.5 * options.tolerance / reached, 1e-12, pass == 0 ? 0.5 : 1e-2);
         k.fill(u, 0.0, correction.data());
-        it = pcg(k, a, residual.data(), correction.data(), inner, budget, &reached);
+        it = inner(residual.data(), correction.data(), inner_tol, budget, &reached);
         if (it >= 0) {
           k.axpy(u, 1.0, correction.data(), x.data());
           // A correction below a few ulps of x changes nothing: x is the solution to working
@@ -266,10 +388,14 @@ LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions
       reached = true_relative_residual(k, a, rhs.data(), x.data(), residual);
       converged = reached <= options.tolerance || at_working_precision;
     }
+    if (state) {
+      state->last_iterations = report.iterations;
+      if (state->iterations_after_build < 0) state->iterations_after_build = report.iterations;
+    }
     if (!converged) {
       std::ostringstream msg;
-      msg << "pressure solve (Jacobi-PCG) did not converge: relative residual " << reached << " after "
-          << report.iterations << " iterations, tolerance " << options.tolerance
+      msg << "pressure solve (" << (preconditioner == "amg" ? "AMG" : "Jacobi") << "-PCG) did not converge: relative residual "
+          << reached << " after " << report.iterations << " iterations, tolerance " << options.tolerance
           << (breakdown ? " (CG breakdown: matrix not positive definite or NaN)"
                         : " (raise solver.max_iterations, loosen solver.tolerance or use solver.method = \"direct\")")
           << "; " << conditioning_diagnosis(net, f);

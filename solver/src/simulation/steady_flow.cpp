@@ -69,6 +69,7 @@ void prepare_network(Network& net, bool drop_unconnected, const std::string& sou
 LinearSolverOptions linear_solver_options(const SolverConfig& solver) {
   LinearSolverOptions o;
   o.method = solver.method;
+  o.preconditioner = solver.preconditioner;
   o.tolerance = solver.tolerance;
   o.max_iterations = solver.max_iterations;
   o.petsc_options = solver.petsc_options;

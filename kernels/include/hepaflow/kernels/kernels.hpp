@@ -150,6 +150,15 @@ struct KernelSet {
   void (*compensated_residual)(const CsrView& a, const double* x, const double* b, double* r);
   /// inverse of the diagonal of A (Jacobi preconditioner)
   void (*inverse_diagonal)(const CsrView& a, double* inv_diag);
+  /// Row-indexed sparse update: for r in [0, a.rows), i = rows ? rows[r] : r,
+  ///   y[i] = (row_scale ? row_scale[r] : 1) * y[i] + sum_k a.val[k] x[a.col[k]].
+  /// x and y may alias when no row i is also a column read by another row of the same call (the
+  /// low-degree elimination's levels are independent sets; the AMG prolongation has x != y).
+  void (*csr_gather_update)(const CsrView& a, const index_t* rows, const double* row_scale, const double* x, double* y);
+  /// dst[r] = src[index[r]] for r in [0, n)
+  void (*gather)(std::size_t n, const index_t* index, const double* src, double* dst);
+  /// dst[index[r]] = src[r] for r in [0, n) (index entries distinct)
+  void (*scatter)(std::size_t n, const index_t* index, const double* src, double* dst);
 
   // ---- network physics ---------------------------------------------------------------------------
   /// Poiseuille conductance G = pi r^4 / (8 mu L) per segment; segments flagged closed get 0.

@@ -54,6 +54,7 @@ struct BoundaryNodeConfig {
 
 struct SolverConfig {
   std::string method = "auto";     ///< "auto" | "pcg" | "direct" | "petsc"
+  std::string preconditioner = "auto";  ///< "auto" | "jacobi" | "amg" (pcg)
   std::string petsc_options;       ///< "petsc": PETSc options, e.g. "-ksp_type cg -pc_type gamg"
   double tolerance = 1e-10;        ///< relative residual ||b - A x|| / ||b||
   int max_iterations = 200000;

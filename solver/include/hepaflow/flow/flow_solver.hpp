@@ -1,8 +1,10 @@
 #pragma once
 // Steady Poiseuille flow in a vessel network (MODEL.md §2): conductances G = pi r^4/(8 mu L), the
 // reduced weighted graph Laplacian with Dirichlet (pressure) and Neumann (inflow) boundary nodes,
-// solved by Jacobi-preconditioned CG on the backend or by a CHOLMOD sparse Cholesky (direct),
+// solved by preconditioned CG on the backend (Jacobi, or low-degree elimination + smoothed-aggregation
+// AMG) or by a CHOLMOD sparse Cholesky (direct),
 // then flows, velocities, wall shear stresses and network-level metrics.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,19 +47,38 @@ class DeviceNetwork {
 
 struct LinearSolverOptions {
   std::string method = "auto";   ///< "auto" (pcg) | "pcg" | "direct" | "petsc" (distributed over MPI ranks)
+  /// PCG preconditioner: "jacobi" (diagonal) | "amg" (exact elimination of degree-1/2 nodes, then
+  /// smoothed-aggregation AMG V-cycles on the reduced system) | "auto" (the default of the two).
+  std::string preconditioner = "auto";
   double tolerance = 1e-10;      ///< relative residual ||b - A x||_2 / ||b||_2
   int max_iterations = 200000;
   std::string petsc_options;     ///< "petsc": PETSc options (solver.petsc_options), e.g. "-pc_type jacobi"
+  /// Start PCG from the pressures already in FlowFields (the previous solve of the same network:
+  /// rheology iterations), and keep the AMG aggregates between such solves.
+  bool warm_start = true;
 };
+
+/// The preconditioner used when LinearSolverOptions::preconditioner is "auto".
+const char* default_preconditioner();
 
 struct LinearSolveReport {
   std::string method;            ///< what was used
-  int iterations = 0;
+  std::string preconditioner;    ///< pcg only: "jacobi" | "amg"
+  int iterations = 0;            ///< PCG iterations over all refinement passes (1 for direct)
   double relative_residual = 0;  ///< true residual recomputed after the solve
   double seconds_assemble = 0, seconds_solve = 0;
   std::string detail;            ///< "petsc": KSP/PC types, ranks, partition cut, KSP reason
-  double seconds_setup = 0;      ///< "petsc": matrix assembly + preconditioner setup (part of seconds_solve)
+  double seconds_setup = 0;      ///< part of seconds_solve: petsc: assembly + PC setup; amg: elimination + AMG setup (host)
+  bool warm_started = false;     ///< started from the previous pressures
+  bool aggregates_reused = false;  ///< amg: the previous solve's aggregation pattern was reused
+  index_t reduced_unknowns = 0;  ///< amg: unknowns left after eliminating degree-1/2 nodes
+  int elimination_rounds = 0;    ///< amg: independent-set rounds of that elimination
+  std::vector<index_t> amg_level_rows;  ///< amg: rows per level, finest (= reduced_unknowns) first
+  double operator_complexity = 0;       ///< amg: nonzeros of all levels / nonzeros of the finest
 };
+
+/// Preconditioner state kept between solves of one network (flow_solver.cpp).
+struct PressureSolverState;
 
 /// Per-segment and per-node flow fields on the backend.
 struct FlowFields {
@@ -67,6 +88,8 @@ struct FlowFields {
   DeviceArray<double> flow;               ///< [m^3/s], positive from segment_from to segment_to
   DeviceArray<double> velocity;           ///< [m/s], signed like flow
   DeviceArray<double> wall_shear_stress;  ///< [Pa]
+  /// AMG hierarchy and bookkeeping of the last solve (reused by the next solve of the same network).
+  std::shared_ptr<PressureSolverState> solver_state;
 };
 
 /// Network-level results (SI).
