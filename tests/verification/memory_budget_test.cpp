@@ -42,6 +42,20 @@ double peak_rss_of_run(const std::string& case_path, const std::string& out, con
   return usage.ru_maxrss * 1024.0;  // Linux: kilobytes
 }
 
+// Under AddressSanitizer the resident set measures ASan (shadow memory, redzones, quarantine), not
+// hepaflow: the comparison with the estimate runs in the release build only.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 struct Measured {
   double estimate, growth;
   std::size_t segments;
@@ -73,6 +87,7 @@ Measured measure(const std::string& case_path, const std::vector<std::string>& s
 }
 
 TEST(MemoryEstimate, FlowOnlyRunIsWithinAFactorTwoOfTheMeasuredPeak) {
+  if (kAddressSanitizer) GTEST_SKIP() << "ASan shadow memory and redzones inflate the resident set";
   const Measured m = measure(lobule_case, {"oxygen.tissue_model=\"none\"", "output.vtk=false"});
   ASSERT_GT(m.segments, 200000u);
   EXPECT_GT(m.estimate, 0.5 * m.growth);
@@ -80,12 +95,14 @@ TEST(MemoryEstimate, FlowOnlyRunIsWithinAFactorTwoOfTheMeasuredPeak) {
 }
 
 TEST(MemoryEstimate, FlowOxygenAndVtkOutputRunIsWithinAFactorTwoOfTheMeasuredPeak) {
+  if (kAddressSanitizer) GTEST_SKIP() << "ASan shadow memory and redzones inflate the resident set";
   const Measured m = measure(lobule_case, {});
   EXPECT_GT(m.estimate, 0.5 * m.growth);
   EXPECT_LT(m.estimate, 2.0 * m.growth);
 }
 
 TEST(MemoryEstimate, PhaseSeparationRunIsWithinAFactorTwoOfTheMeasuredPeak) {
+  if (kAddressSanitizer) GTEST_SKIP() << "ASan shadow memory and redzones inflate the resident set";
   const Measured m = measure(lobule_case, {"oxygen.tissue_model=\"none\"", "output.vtk=false", "network.layers=8",
                                            "blood.phase_separation=\"pries_secomb_2005\"",
                                            "solver.allow_unconverged=true", "solver.rheology_max_iterations=3"});
@@ -94,6 +111,7 @@ TEST(MemoryEstimate, PhaseSeparationRunIsWithinAFactorTwoOfTheMeasuredPeak) {
 }
 
 TEST(MemoryEstimate, RemodellingRunIsWithinAFactorTwoOfTheMeasuredPeak) {
+  if (kAddressSanitizer) GTEST_SKIP() << "ASan shadow memory and redzones inflate the resident set";
   const Measured m = measure(therapy_case, {"network.layers=8", "time.end=\"2 d\""});
   EXPECT_GT(m.estimate, 0.5 * m.growth);
   EXPECT_LT(m.estimate, 2.0 * m.growth);
