@@ -93,6 +93,11 @@ TEST(CudaKernels, NetworkKernelsMatchCpuOnRandomNetworks) {
     cpu.compensated_residual(ac, xc.data(), bc.data(), yc.data());
     gpu->compensated_residual(ag, xg.data(), bg.data(), yg.data());
     expect_close(yc.download(), yg.download(), 1e-13, "compensated residual");
+    {
+      const double omega_c = cpu.componentwise_backward_error(ac, xc.data(), bc.data(), yc.data());
+      const double omega_g = gpu->componentwise_backward_error(ag, xg.data(), bg.data(), yg.data());
+      EXPECT_NEAR(omega_g, omega_c, 1e-13 * omega_c) << "componentwise backward error";
+    }
     cpu.inverse_diagonal(ac, yc.data());
     gpu->inverse_diagonal(ag, yg.data());
     expect_close(yc.download(), yg.download(), 1e-15, "inverse diagonal");

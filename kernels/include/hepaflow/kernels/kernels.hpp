@@ -148,6 +148,9 @@ struct KernelSet {
   void (*spmv)(const CsrView& a, const double* x, double* y);
   /// r = b - A x accumulated with error-free transformations (about twice double precision)
   void (*compensated_residual)(const CsrView& a, const double* x, const double* b, double* r);
+  /// Componentwise backward error max_i |r_i| / (|A||x| + |b|)_i of x for A x = b, r = b - A x
+  /// (Oettli-Prager); about eps when x is the solution to working precision.
+  double (*componentwise_backward_error)(const CsrView& a, const double* x, const double* b, const double* r);
   /// inverse of the diagonal of A (Jacobi preconditioner)
   void (*inverse_diagonal)(const CsrView& a, double* inv_diag);
   /// Row-indexed sparse update: for r in [0, a.rows), i = rows ? rows[r] : r,

@@ -66,6 +66,9 @@ struct LinearSolveReport {
   std::string preconditioner;    ///< pcg only: "jacobi" | "amg"
   int iterations = 0;            ///< PCG iterations over all refinement passes (1 for direct)
   double relative_residual = 0;  ///< true residual recomputed after the solve
+  /// pcg: componentwise backward error max_i |r_i| / (|A||x| + |b|)_i of the result (Oettli-Prager);
+  /// ~1e-16 means the pressures are the solution to working precision.
+  double backward_error = 0;
   double seconds_assemble = 0, seconds_solve = 0;
   std::string detail;            ///< "petsc": KSP/PC types, ranks, partition cut, KSP reason
   double seconds_setup = 0;      ///< part of seconds_solve: petsc: assembly + PC setup; amg: elimination + AMG setup (host)
