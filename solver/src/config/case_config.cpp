@@ -337,6 +337,12 @@ const std::vector<Key>& schema() {
       key("solver", "rheology_haematocrit_tolerance", Kind::number).def("1e-4").in(open(0, 1))
           .says("... and max |dH_D| below this.")
           .to([](CaseConfig& c, const Value& v) { c.solver.rheology_haematocrit_tolerance = v.number; }),
+      key("solver", "warm_start", Kind::boolean).def("true")
+          .says("pcg: start every pressure solve from the previous solve's pressures (the rheology loop's "
+                "iterations; the previous step of a remodelling run, its pressures scaled by the factor "
+                "that minimises the energy-norm error), and reuse the AMG aggregates within a step; false "
+                "starts every solve from zero. Results agree to the solver tolerance either way.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.warm_start = v.boolean; }),
       key("solver", "allow_unconverged", Kind::boolean).def("false")
           .says("Write results although the rheology loop did not converge (flagged in summary.json and "
                 "the log) instead of failing with exit code 5.")

@@ -374,7 +374,18 @@ LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions
     };
     if (options.warm_start && f.node_pressure.size() == n && u > 0) {
       k.gather(u, net.row_node.data(), f.node_pressure.data(), x.data());
-      const bool done = measure();
+      bool done = measure();  // an unchanged system: the previous pressures as they are
+      // Otherwise scale x0 by the alpha that minimises the energy-norm error ||x* - alpha x0||_A, alpha =
+      // (x0.b) / (x0.A x0) (the Ritz value of the one-dimensional space span{x0}): never worse than x0
+      // (alpha = 1) nor than a cold start (alpha = 0). It absorbs a uniform change of the driving
+      // pressures between solves (e.g. remodelling steps that change the held inflow).
+      if (!done) {
+        k.spmv(a, x.data(), residual.data());
+        const double x_a_x = k.dot(u, x.data(), residual.data()), x_b = k.dot(u, x.data(), rhs.data());
+        const double alpha = x_b / x_a_x;
+        if (x_a_x > 0 && std::isfinite(alpha)) k.axpy(u, alpha - 1.0, x.data(), x.data());
+        done = measure();
+      }
       warm = std::isfinite(reached) && reached < 1.0;
       converged = warm && done;
     }

@@ -216,6 +216,7 @@ void RemodellingRun::save_state(io::BinaryWriter& out) const {
   out.put<std::int64_t>(r.rheology.iterations);
   out.put<std::uint8_t>(r.has_oxygen);
   out.put(r.oxygen.mass_balance_error);
+  out.put(r.inflow_scale);  // the next step's warm start undoes it (solver.warm_start)
   out.put<std::uint64_t>(solution_.open_segments);
   out.put<std::uint64_t>(setup_log_.size());
   for (const std::string& line : setup_log_) out.put_string(line);
@@ -261,6 +262,7 @@ RemodellingRun::RemodellingRun(const CaseConfig& config, const KernelSet& backen
   r.rheology.iterations = static_cast<int>(in.get<std::int64_t>());
   r.has_oxygen = in.get<std::uint8_t>() != 0;
   r.oxygen.mass_balance_error = in.get<double>();
+  r.inflow_scale = in.get<double>();
   solution_.open_segments = in.get<std::uint64_t>();
   // The setup lines of the disease (the log of a resumed run repeats them).
   const auto lines = in.get<std::uint64_t>();
@@ -460,8 +462,22 @@ void RemodellingRun::solve() {
     }
   }
   RemodellingSolution& sol = solution_;
+  // Warm start from the previous step's pressures and haematocrit (solver.warm_start; empty before
+  // the first solve). Both are in the checkpoint, so a resumed run starts its next solve alike.
+  // Sprouts append nodes and segments: those have no previous value (NaN: the cold-start value).
+  SteadyFlowStart start;
+  if (!sol.node_pressure.empty()) {
+    const auto previous = [](const std::vector<double>& v, index_t i) {
+      return static_cast<std::size_t>(i) < v.size() ? v[static_cast<std::size_t>(i)] : nan;
+    };
+    start.node_pressure.resize(open.net.num_nodes());
+    for (std::size_t i = 0; i < open.net.num_nodes(); ++i) start.node_pressure[i] = previous(sol.node_pressure, open.full_node_of[i]);
+    start.haematocrit.resize(mo);
+    for (std::size_t s = 0; s < mo; ++s) start.haematocrit[s] = previous(sol.haematocrit, open.full_of[s]);
+    start.pressure_scale = sol.steady.inflow_scale;
+  }
   sol.steady = solve_steady_flow(open.net, config_.blood, config_.solver, backend_, oxygen ? &config_.oxygen : nullptr,
-                                 false, inflow_, &o2);
+                                 false, inflow_, &o2, &start);
   sol.open_segments = mo;
   // Scatter to the full network.
   const SteadyFlowResult& r = sol.steady;
@@ -600,7 +616,8 @@ std::string RemodellingRun::step_log() const {
     << " mmHg min/nl, dP " << h.pressure_drop_mmHg << " mmHg, flow " << h.total_flow_nl_per_min
     << " nl/min, perfused " << h.perfused_fraction << ", PO2 pericentral " << h.po2_pericentral_mmHg
     << " mmHg, hypoxic " << h.hypoxic_fraction << ", CPA " << h.cpa_mean << ", function " << h.function_index
-    << ", MSC in liver " << h.msc_in_liver << ", segments " << h.segments;
+    << ", MSC in liver " << h.msc_in_liver << ", segments " << h.segments << "; pressure solve "
+    << solution_.steady.solve.iterations << " it";
   return s.str();
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <unordered_map>
 
@@ -73,6 +74,7 @@ LinearSolverOptions linear_solver_options(const SolverConfig& solver) {
   o.tolerance = solver.tolerance;
   o.max_iterations = solver.max_iterations;
   o.petsc_options = solver.petsc_options;
+  o.warm_start = solver.warm_start;
   return o;
 }
 
@@ -98,9 +100,20 @@ RheologyOptions rheology_options(const BloodConfig& blood, const SolverConfig& s
   return o;
 }
 
+namespace {
+/// The pressure the inflow control scales about (the lowest pressure boundary value; +inf if none).
+double lowest_boundary_pressure(const Network& net) {
+  double p_ref = std::numeric_limits<double>::infinity();
+  for (const auto& bc : net.boundaries)
+    if (bc.type == BoundaryType::pressure) p_ref = std::min(p_ref, bc.value);
+  return p_ref;
+}
+}  // namespace
+
 SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood, const SolverConfig& solver,
                                    const KernelSet& k, const OxygenConfig* oxygen, bool flows_from_file,
-                                   const InflowControl& inflow, const OxygenOptions* oxygen_options) {
+                                   const InflowControl& inflow, const OxygenOptions* oxygen_options,
+                                   const SteadyFlowStart* start) {
   using clock = std::chrono::steady_clock;
   const RheologyOptions options = rheology_options(blood, solver);
   SteadyFlowResult r;
@@ -113,6 +126,27 @@ SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood,
   if (net.haematocrit.size() == net.num_segments())
     for (std::size_t s = 0; s < initial_hd.size(); ++s)
       if (std::isfinite(net.haematocrit[s])) initial_hd[s] = net.haematocrit[s];
+  const bool warm = start && solver.warm_start && !flows_from_file;
+  if (warm && start->haematocrit.size() == initial_hd.size())
+    for (std::size_t s = 0; s < initial_hd.size(); ++s)
+      if (std::isfinite(start->haematocrit[s])) initial_hd[s] = start->haematocrit[s];
+  if (warm && start->node_pressure.size() == net.num_nodes()) {
+    // Nodes without a previous pressure start at the mean of the others (the solver scales the
+    // whole start vector optimally and falls back to zero if it is no better).
+    std::vector<double> p = start->node_pressure;
+    double sum = 0;
+    std::size_t known = 0;
+    for (double v : p)
+      if (std::isfinite(v)) sum += v, ++known;
+    if (known > 0) {
+      for (double& v : p)
+        if (!std::isfinite(v)) v = sum / known;
+      const double p_ref = lowest_boundary_pressure(net);
+      if (start->pressure_scale > 0 && start->pressure_scale != 1.0 && std::isfinite(p_ref))
+        for (double& v : p) v = p_ref + (v - p_ref) / start->pressure_scale;
+      fields.node_pressure = DeviceArray<double>(k, p);
+    }
+  }
   DeviceArray<double> haematocrit(k, initial_hd);
   r.seconds_upload = std::chrono::duration<double>(clock::now() - t0).count();
 
@@ -152,9 +186,7 @@ SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood,
                               ? inflow.total_inflow
                               : inflow.source_pressure_drop / (inflow.source_resistance + r.metrics.resistance);
     const double scale = target / r.metrics.total_inflow;
-    double p_ref = 1e300;
-    for (const auto& bc : net.boundaries)
-      if (bc.type == BoundaryType::pressure) p_ref = std::min(p_ref, bc.value);
+    const double p_ref = lowest_boundary_pressure(net);
     std::vector<double> p = fields.node_pressure.download();
     for (double& x : p) x = p_ref + scale * (x - p_ref);
     fields.node_pressure.upload(p);

@@ -63,6 +63,9 @@ struct SolverConfig {
   double rheology_flow_tolerance = 1e-6;        ///< max |dQ| / max |Q|
   double rheology_haematocrit_tolerance = 1e-4; ///< max |dH_D|
   bool allow_unconverged = false;
+  /// pcg: start each pressure solve from the previous one's pressures (rheology iterations and
+  /// remodelling steps) instead of from zero.
+  bool warm_start = true;
   /// Cap on the memory a run may assume available [bytes] (0: none; HEPAFLOW_MEMORY_LIMIT also caps);
   /// the run is refused up front when its estimate exceeds what is available (memory_budget.hpp).
   double memory_limit = 0;

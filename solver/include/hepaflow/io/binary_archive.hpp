@@ -83,7 +83,7 @@ void save_network(BinaryWriter& out, const Network& net);
 Network load_network(BinaryReader& in);
 
 /// Version of the checkpoint file layout; files of another version are refused (InputError, exit 3).
-constexpr std::uint32_t checkpoint_format_version = 1;
+constexpr std::uint32_t checkpoint_format_version = 2;  // 2: + the inflow control's scale (warm start)
 
 /// Write `payload` as a checkpoint file: "HFCKPT\r\n", u32 format version, u32 byte-order mark
 /// 0x01020304, u64 payload length, the payload's SHA-256 (32 raw bytes), the payload; atomically.

@@ -60,6 +60,17 @@ struct InflowControl {
   bool active() const { return total_inflow > 0 || source_pressure_drop > 0; }
 };
 
+/// Where the solves start (a remodelling step: the previous step's solution). Entries that are NaN
+/// (nodes and segments the previous solution did not have) take the cold-start value; empty vectors
+/// mean a cold start. Used only with solver.warm_start (pcg).
+struct SteadyFlowStart {
+  std::vector<double> node_pressure;  ///< per node of `net` [Pa]
+  std::vector<double> haematocrit;    ///< per segment of `net`: the rheology loop's first viscosity
+  /// node_pressure is a solution scaled by an inflow control (SteadyFlowResult::inflow_scale): the
+  /// solve undoes the scaling, p_ref + (p - p_ref) / pressure_scale, before starting from it.
+  double pressure_scale = 1.0;
+};
+
 /// With an active `inflow` control the flow solution is scaled after the rheology loop so that the
 /// total inflow equals its target: node pressures p -> p_ref + s (p - p_ref) with p_ref the lowest boundary pressure,
 /// flows, velocities and shear stresses times s. This is the solution with every pressure boundary
@@ -69,6 +80,7 @@ struct InflowControl {
 SteadyFlowResult solve_steady_flow(const Network& net, const BloodConfig& blood, const SolverConfig& solver,
                                    const KernelSet& k, const OxygenConfig* oxygen = nullptr,
                                    bool flows_from_file = false, const InflowControl& inflow = {},
-                                   const OxygenOptions* oxygen_options = nullptr);
+                                   const OxygenOptions* oxygen_options = nullptr,
+                                   const SteadyFlowStart* start = nullptr);
 
 }  // namespace hepaflow
