@@ -364,8 +364,11 @@ struct HaematocritNodeOp {
   double default_haematocrit;
   int phase_separation;
   double* hd;
+  /// Chain k, node after node (each node's only inflow is its predecessor's only outflow).
   HF_HOST_DEVICE void operator()(index_t k) const {
-    const index_t node = g.level_nodes[k];
+    for (index_t j = g.chain_ptr[k]; j < g.chain_ptr[k + 1]; ++j) node_update(g.level_nodes[j]);
+  }
+  HF_HOST_DEVICE void node_update(index_t node) const {
     const index_t ob = g.out_ptr[node], oe = g.out_ptr[node + 1];
     if (oe == ob) return;
     const index_t ib = g.in_ptr[node], ie = g.in_ptr[node + 1];
@@ -429,8 +432,11 @@ struct OxygenNodeOp {
   FlowGraphView g;
   OxygenSweepParameters p;
   OxygenSweepFields f;
+  /// Chain k, node after node (each node's only inflow is its predecessor's only outflow).
   HF_HOST_DEVICE void operator()(index_t k) const {
-    const index_t node = g.level_nodes[k];
+    for (index_t j = g.chain_ptr[k]; j < g.chain_ptr[k + 1]; ++j) node_update(g.level_nodes[j]);
+  }
+  HF_HOST_DEVICE void node_update(index_t node) const {
     const index_t ib = g.in_ptr[node], ie = g.in_ptr[node + 1];
     // Blood entering from outside mixes in with the boundary's PO2 and Hd. Only boundary nodes have
     // external inflow, and the flow graph gives every boundary node its Hd (NaN elsewhere: unused).

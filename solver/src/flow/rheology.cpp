@@ -15,7 +15,7 @@
 namespace hepaflow {
 
 FlowGraph::FlowGraph(const KernelSet& k, const Network& net, const std::vector<double>& flow,
-                     double default_haematocrit, double default_po2_mmHg) {
+                     double default_haematocrit, double default_po2_mmHg, bool collapse_chains) {
   const std::size_t n = net.num_nodes(), m = net.num_segments();
   double max_flow = 0;
   for (double q : flow) max_flow = std::max(max_flow, std::abs(q));
@@ -49,29 +49,56 @@ FlowGraph::FlowGraph(const KernelSet& k, const Network& net, const std::vector<d
       in_segment[in_fill[downstream[s]]++] = static_cast<index_t>(s);
     }
   }
-  // Kahn's algorithm, level by level: a node's level is one more than its deepest upstream node.
-  std::vector<index_t> remaining(n), level_nodes;
+  const auto in_degree = [&](index_t i) { return in_ptr[i + 1] - in_ptr[i]; };
+  const auto out_degree = [&](index_t i) { return out_ptr[i + 1] - out_ptr[i]; };
+  // Chains (collapse_chains): a node whose only inflow is the only outflow of its upstream node needs
+  // nothing but that node, so it joins that node's chain, walked by the same thread right after it.
+  // Every other node with segments heads a chain. Each node belongs to one chain, every chain is a
+  // path (the flow graph is acyclic), and only chain heads wait for other chains.
+  const auto continues_chain = [&](index_t i) {
+    return collapse_chains && in_degree(i) == 1 && out_degree(upstream[in_segment[in_ptr[i]]]) == 1;
+  };
+  std::vector<index_t> level_nodes, chain_ptr{0};
   level_nodes.reserve(n);
+  std::vector<char> placed(n, 0);
+  const auto push_chain = [&](index_t head) {
+    index_t node = head;
+    for (;;) {
+      level_nodes.push_back(node);
+      placed[node] = 1;
+      if (out_degree(node) != 1) break;
+      const index_t next = downstream[out_segment[out_ptr[node]]];
+      if (!continues_chain(next)) break;
+      node = next;
+    }
+    chain_ptr.push_back(static_cast<index_t>(level_nodes.size()));
+  };
+  // Kahn's algorithm on the chains, level by level: a chain's level is one more than the deepest
+  // chain holding an upstream node of its head.
+  std::vector<index_t> remaining(n);
   for (std::size_t i = 0; i < n; ++i) {
-    remaining[i] = in_ptr[i + 1] - in_ptr[i];
-    if (remaining[i] == 0 && out_ptr[i + 1] > out_ptr[i]) level_nodes.push_back(static_cast<index_t>(i));
+    const auto node = static_cast<index_t>(i);
+    remaining[i] = in_degree(node);
+    if (remaining[i] == 0 && out_degree(node) > 0) push_chain(node);
   }
   level_offsets_ = {0};
   std::size_t begin = 0;
-  while (begin < level_nodes.size()) {
-    const std::size_t end = level_nodes.size();
+  while (begin + 1 < chain_ptr.size()) {
+    const std::size_t end = chain_ptr.size() - 1;
     level_offsets_.push_back(static_cast<index_t>(end));
-    for (std::size_t j = begin; j < end; ++j) {
-      const index_t node = level_nodes[j];
-      for (index_t o = out_ptr[node]; o < out_ptr[node + 1]; ++o) {
-        const index_t d = downstream[out_segment[o]];
-        if (--remaining[d] == 0) level_nodes.push_back(d);
+    for (std::size_t c = begin; c < end; ++c)
+      for (index_t j = chain_ptr[c]; j < chain_ptr[c + 1]; ++j) {
+        const index_t node = level_nodes[j];
+        for (index_t o = out_ptr[node]; o < out_ptr[node + 1]; ++o) {
+          const index_t d = downstream[out_segment[o]];
+          if (continues_chain(d)) continue;  // the next node of this chain
+          if (--remaining[d] == 0) push_chain(d);
+        }
       }
-    }
     begin = end;
   }
   std::size_t unreached = 0;
-  for (std::size_t i = 0; i < n; ++i) unreached += remaining[i] > 0;
+  for (std::size_t i = 0; i < n; ++i) unreached += !placed[i] && in_ptr[i + 1] > in_ptr[i];
   if (unreached)
     throw Error(ExitCode::runtime_error, "flow graph has a cycle through " + std::to_string(unreached) +
                                              " nodes (flows inconsistent with a pressure field)");
@@ -91,9 +118,11 @@ FlowGraph::FlowGraph(const KernelSet& k, const Network& net, const std::vector<d
 
   k_ = &k;
   level_nodes_host_ = level_nodes;
+  chain_ptr_host_ = chain_ptr;
   out_ptr_host_ = out_ptr;
   out_segment_host_ = out_segment;
   level_nodes_ = DeviceArray<index_t>(k, level_nodes);
+  chain_ptr_ = DeviceArray<index_t>(k, chain_ptr);
   in_ptr_ = DeviceArray<index_t>(k, in_ptr);
   in_segment_ = DeviceArray<index_t>(k, in_segment);
   out_ptr_ = DeviceArray<index_t>(k, out_ptr);
@@ -107,6 +136,7 @@ FlowGraph::FlowGraph(const KernelSet& k, const Network& net, const std::vector<d
 kernels::FlowGraphView FlowGraph::view() const {
   kernels::FlowGraphView g;
   g.level_nodes = level_nodes_.data();
+  g.chain_ptr = chain_ptr_.data();
   g.in_ptr = in_ptr_.data();
   g.in_segment = in_segment_.data();
   g.out_ptr = out_ptr_.data();
@@ -130,21 +160,37 @@ void FlowGraph::distribute(const Network& net) {
     position[3 * i + 2] = net.z[i];
   }
   const std::vector<int> part = detail::coordinate_bisection(position, ranks);  // the same on every rank
-  // Within each level, nodes of rank 0 first, then rank 1, ...: a level's nodes are independent, so
-  // the order changes nothing but who sweeps which.
+  // Within each level, chains of rank 0 first, then rank 1, ...: a chain belongs to the rank of its
+  // head node (one rank walks the whole chain), and a level's chains are independent, so the order
+  // changes nothing but who sweeps which.
+  const std::size_t chains = chain_ptr_host_.size() - 1;
+  std::vector<index_t> order(chains);
+  for (std::size_t c = 0; c < chains; ++c) order[c] = static_cast<index_t>(c);
+  const auto head_part = [&](index_t c) { return part[level_nodes_host_[chain_ptr_host_[c]]]; };
   rank_offsets_.assign((level_offsets_.size() - 1) * static_cast<std::size_t>(ranks + 1), 0);
   for (std::size_t l = 0; l + 1 < level_offsets_.size(); ++l) {
-    const auto begin = level_nodes_host_.begin() + level_offsets_[l], end = level_nodes_host_.begin() + level_offsets_[l + 1];
-    std::stable_sort(begin, end, [&](index_t a, index_t b) { return part[a] < part[b]; });
+    const auto begin = order.begin() + level_offsets_[l], end = order.begin() + level_offsets_[l + 1];
+    std::stable_sort(begin, end, [&](index_t a, index_t b) { return head_part(a) < head_part(b); });
     index_t* offsets = &rank_offsets_[l * static_cast<std::size_t>(ranks + 1)];
     offsets[0] = level_offsets_[l];
     auto it = begin;
     for (int r = 0; r < ranks; ++r) {
-      while (it != end && part[*it] == r) ++it;
+      while (it != end && head_part(*it) == r) ++it;
       offsets[r + 1] = level_offsets_[l] + static_cast<index_t>(it - begin);
     }
   }
+  std::vector<index_t> nodes, ptr{0};
+  nodes.reserve(level_nodes_host_.size());
+  ptr.reserve(chains + 1);
+  for (index_t c : order) {
+    nodes.insert(nodes.end(), level_nodes_host_.begin() + chain_ptr_host_[c],
+                 level_nodes_host_.begin() + chain_ptr_host_[c + 1]);
+    ptr.push_back(static_cast<index_t>(nodes.size()));
+  }
+  level_nodes_host_ = std::move(nodes);
+  chain_ptr_host_ = std::move(ptr);
   level_nodes_ = DeviceArray<index_t>(*k_, level_nodes_host_);
+  chain_ptr_ = DeviceArray<index_t>(*k_, chain_ptr_host_);
 }
 
 std::pair<index_t, index_t> FlowGraph::level_range(std::size_t l) const {
@@ -157,22 +203,24 @@ void FlowGraph::exchange_level(std::size_t l, const std::vector<double*>& segmen
                                const std::vector<double*>& node_arrays) const {
   if (ranks_ <= 1) return;
   const index_t* offsets = &rank_offsets_[l * static_cast<std::size_t>(ranks_ + 1)];
-  // What rank r wrote in level l: per node array its nodes' values, per segment array the values of
-  // its nodes' outflow segments (each segment has one upstream node, so one writer).
+  // What rank r wrote in level l: per node array the values of the nodes of its chains, per segment
+  // array the values of their outflow segments (each segment has one upstream node, so one writer).
+  // The nodes of rank r's chains of level l are level_nodes[first(r), first(r + 1)).
+  const auto first = [&](int r) { return chain_ptr_host_[offsets[r]]; };
   auto count_of = [&](int r) {
     std::size_t segments = 0;
-    for (index_t j = offsets[r]; j < offsets[r + 1]; ++j) {
+    for (index_t j = first(r); j < first(r + 1); ++j) {
       const index_t node = level_nodes_host_[j];
       segments += static_cast<std::size_t>(out_ptr_host_[node + 1] - out_ptr_host_[node]);
     }
-    return static_cast<int>(node_arrays.size() * static_cast<std::size_t>(offsets[r + 1] - offsets[r]) +
+    return static_cast<int>(node_arrays.size() * static_cast<std::size_t>(first(r + 1) - first(r)) +
                             segment_arrays.size() * segments);
   };
   auto visit = [&](int r, auto&& value) {  // value(double&) for every entry rank r wrote, in a fixed order
     for (double* a : node_arrays)
-      for (index_t j = offsets[r]; j < offsets[r + 1]; ++j) value(a[level_nodes_host_[j]]);
+      for (index_t j = first(r); j < first(r + 1); ++j) value(a[level_nodes_host_[j]]);
     for (double* a : segment_arrays)
-      for (index_t j = offsets[r]; j < offsets[r + 1]; ++j) {
+      for (index_t j = first(r); j < first(r + 1); ++j) {
         const index_t node = level_nodes_host_[j];
         for (index_t o = out_ptr_host_[node]; o < out_ptr_host_[node + 1]; ++o) value(a[out_segment_host_[o]]);
       }
@@ -198,9 +246,9 @@ void haematocrit_sweep(const KernelSet& k, const FlowGraph& graph, const DeviceA
                        DeviceArray<double>& haematocrit) {
   const auto g = graph.view();
   const auto& offsets = graph.level_offsets();
-  // One launch per level: the nodes of a level are independent; each segment is written by its
-  // upstream node only, after every segment feeding that node (earlier levels). Distributed: this
-  // rank's nodes of the level, then the level's values are exchanged.
+  // One launch per level: the chains of a level are independent; each segment is written by its
+  // upstream node only, after every segment feeding that node (earlier levels, or the node before it
+  // in its chain). Distributed: this rank's chains of the level, then the level's values are exchanged.
   for (std::size_t l = 0; l + 1 < offsets.size(); ++l) {
     const auto [begin, end] = graph.level_range(l);
     k.haematocrit_level(g, begin, end, flow.data(), radius.data(), default_haematocrit, phase_separation ? 1 : 0,

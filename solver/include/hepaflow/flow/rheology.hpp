@@ -33,15 +33,25 @@ struct RheologyReport {
   double seconds_sweep = 0;            ///< haematocrit sweeps incl. building the flow graph
 };
 
-/// Flow-ordered graph of a solution, on the backend: nodes by topological level of the directed flow
-/// graph (segments oriented by the sign of their flow; zero-flow segments left out).
+/// Flow-ordered graph of a solution, on the backend: the directed flow graph (segments oriented by
+/// the sign of their flow; zero-flow segments left out) as chains by topological level. With
+/// collapse_chains, unbranched runs of nodes (each fed only by its predecessor's only outflow) form
+/// one chain, walked by one thread, so the levels (= launches per sweep) are those of the
+/// bifurcations and confluences; without, every node is a chain of its own (one level per node
+/// depth). Both give the same values: every node is updated by the same operations from the same
+/// inputs, only the schedule differs.
 class FlowGraph {
  public:
   /// Builds on the host from downloaded flows; InputError-free: a cycle is a runtime Error.
   FlowGraph(const KernelSet& k, const Network& net, const std::vector<double>& flow, double default_haematocrit,
-            double default_po2_mmHg = 65.0);
+            double default_po2_mmHg = 65.0, bool collapse_chains = true);
   kernels::FlowGraphView view() const;
+  /// Level l holds the chains [level_offsets[l], level_offsets[l+1]).
   const std::vector<index_t>& level_offsets() const { return level_offsets_; }
+  std::size_t levels() const { return level_offsets_.size() - 1; }
+  std::size_t chains() const { return chain_ptr_host_.size() - 1; }
+  /// Nodes swept (those with a flowing segment).
+  std::size_t swept_nodes() const { return level_nodes_host_.size(); }
   std::size_t zero_flow_segments() const { return zero_flow_; }
   /// Blood entering from outside per node [m^3/s] (host copy).
   const std::vector<double>& external_inflow() const { return external_inflow_host_; }
@@ -54,23 +64,24 @@ class FlowGraph {
   /// rank, a no-op and the sweep runs whole on every rank.
   void distribute(const Network& net);
   bool distributed() const { return ranks_ > 1; }
-  /// This rank's part [begin, end) of level l of level_nodes (the whole level when not distributed).
+  /// This rank's chains [begin, end) of level l (the whole level when not distributed); a chain is
+  /// swept whole by the rank of its head node.
   std::pair<index_t, index_t> level_range(std::size_t l) const;
-  /// After level l: every rank's values of its level-l nodes (node_arrays, per node) and of their
+  /// After level l: every rank's values of the nodes of its level-l chains (node_arrays) and of their
   /// outflow segments (segment_arrays, per segment) to every rank.
   void exchange_level(std::size_t l, const std::vector<double*>& segment_arrays,
                       const std::vector<double*>& node_arrays) const;
 
  private:
-  DeviceArray<index_t> level_nodes_, in_ptr_, in_segment_, out_ptr_, out_segment_;
+  DeviceArray<index_t> level_nodes_, chain_ptr_, in_ptr_, in_segment_, out_ptr_, out_segment_;
   DeviceArray<double> inflow_haematocrit_, inflow_po2_, external_inflow_;
   std::vector<double> external_inflow_host_;
   std::vector<index_t> level_offsets_;
   std::size_t zero_flow_ = 0;
   const KernelSet* k_ = nullptr;
   int ranks_ = 1, rank_ = 0;
-  std::vector<index_t> level_nodes_host_, out_ptr_host_, out_segment_host_;
-  std::vector<index_t> rank_offsets_;  ///< level l, rank r: level_nodes[rank_offsets_[l (ranks+1) + r], ...)
+  std::vector<index_t> level_nodes_host_, chain_ptr_host_, out_ptr_host_, out_segment_host_;
+  std::vector<index_t> rank_offsets_;  ///< level l, rank r: chains [rank_offsets_[l (ranks+1) + r], ...)
 };
 
 /// Discharge haematocrit of every flowing segment from `flow`, in flow order; segments without flow
