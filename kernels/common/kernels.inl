@@ -507,6 +507,13 @@ struct LerpOp {
 inline void lerp(std::size_t n, double t, const double* x, double* y) {
   thrust::transform(thrust::device, x, x + n, y, y, LerpOp{t});
 }
+struct ClampOp {
+  double lo, hi;
+  HF_HOST_DEVICE double operator()(double x) const { return x < lo ? lo : (x > hi ? hi : x); }
+};
+inline void clamp(std::size_t n, double lo, double hi, double* x) {
+  thrust::transform(thrust::device, x, x + n, x, ClampOp{lo, hi});
+}
 struct AbsDifferenceOp {
   HF_HOST_DEVICE double operator()(double x, double y) const { return x < y ? y - x : x - y; }
 };
@@ -652,6 +659,7 @@ inline KernelSet common_kernel_set() {
   k.apparent_viscosity = &apparent_viscosity;
   k.haematocrit_level = &haematocrit_level;
   k.lerp = &lerp;
+  k.clamp = &clamp;
   k.oxygen_level = &oxygen_level;
   k.max_abs_difference = &max_abs_difference;
   k.grid_apply = &grid_apply;

@@ -220,6 +220,8 @@ struct KernelSet {
 
   /// y = y + t (x - y)
   void (*lerp)(std::size_t n, double t, const double* x, double* y);
+  /// x = min(max(x, lo), hi)
+  void (*clamp)(std::size_t n, double lo, double hi, double* x);
   /// max |x_i - y_i|
   double (*max_abs_difference)(std::size_t n, const double* x, const double* y);
 

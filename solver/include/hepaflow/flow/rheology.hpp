@@ -1,8 +1,15 @@
 #pragma once
 // Coupled haemodynamics (MODEL.md §2): apparent viscosity mu(D, H_D) -> pressure solve -> flows ->
 // discharge haematocrit in flow order (RBC-flux mixing, Pries-Secomb 2005 phase separation) ->
-// viscosity ..., a damped Picard iteration following Secomb's NetFlowV2 (haematocrit under-relaxed,
-// the relaxation factor multiplied by 0.8 every 5 iterations).
+// viscosity ..., a fixed-point iteration H <- G(H) on the segments' discharge haematocrit:
+// - "picard": damped Picard following Secomb's NetFlowV2 (haematocrit under-relaxed, the relaxation
+//   factor multiplied by 0.8 every 5 iterations);
+// - "anderson": Anderson acceleration (Walker & Ni 2011, SIAM J Numer Anal 49:1715) of depth m with
+//   mixing beta, safeguarded: the least-squares problem drops its oldest differences while it is
+//   ill-conditioned (condition estimate > 1e10), and a damped Picard step x + beta f is taken
+//   instead when no difference is left; the extrapolated haematocrit is clipped to [0, 0.99]
+//   (plasma-skimmed segments sit at 0); an Anderson step that raised max |G(H) - H| is replaced by a
+//   damped Picard step from the last accepted iterate, the differences forgotten.
 #include <string>
 #include <vector>
 
@@ -18,6 +25,9 @@ struct RheologyOptions {
   double flow_tolerance = 1e-6;           ///< max |dQ| / max |Q|
   double haematocrit_tolerance = 1e-4;    ///< max |dH_D|
   bool allow_unconverged = false;
+  std::string acceleration = "anderson";  ///< "anderson" | "picard" (solver.rheology_acceleration)
+  int anderson_depth = 5;                 ///< m: differences kept
+  double anderson_mixing = 0.5;           ///< beta (also the damping of the fallback Picard step)
 };
 
 struct RheologyReport {
@@ -25,6 +35,10 @@ struct RheologyReport {
   bool converged = true;
   double max_flow_change = 0;          ///< last max |dQ| / max |Q|
   double max_haematocrit_change = 0;   ///< last max |dH_D| (unrelaxed)
+  std::string acceleration;            ///< "picard" | "anderson" (phase separation on), "none" (one solve)
+  int anderson_steps = 0;              ///< iterates extrapolated by Anderson
+  int anderson_rejections = 0;         ///< Anderson steps that raised the residual (Picard from the last iterate)
+  std::vector<double> residual_history;  ///< max |G(H) - H| per iteration
   std::size_t zero_flow_segments = 0;  ///< segments with |Q| <= 1e-13 max |Q|: excluded from transport
   std::vector<std::string> log;        ///< one line per iteration
   LinearSolveReport last_solve;
