@@ -285,10 +285,8 @@ class AndersonAccelerator {
   int step(const DeviceArray<double>& x, const DeviceArray<double>& f, DeviceArray<double>& next) {
     if (has_prev_) {
       if (static_cast<int>(dx_.size()) == depth_) {  // the oldest pair's storage becomes the newest
-        dx_.push_back(std::move(dx_.front()));
-        df_.push_back(std::move(df_.front()));
-        dx_.erase(dx_.begin());
-        df_.erase(df_.begin());
+        std::rotate(dx_.begin(), dx_.begin() + 1, dx_.end());
+        std::rotate(df_.begin(), df_.begin() + 1, df_.end());
       } else {
         dx_.emplace_back(k_, n_);
         df_.emplace_back(k_, n_);
