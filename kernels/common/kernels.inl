@@ -387,8 +387,11 @@ struct HaematocritNodeOp {
   double default_haematocrit;
   int phase_separation;
   double* hd;
+  /// Chain k, node after node (each node's only inflow is its predecessor's only outflow).
   HF_HOST_DEVICE void operator()(index_t k) const {
-    const index_t node = g.level_nodes[k];
+    for (index_t j = g.chain_ptr[k]; j < g.chain_ptr[k + 1]; ++j) node_update(g.level_nodes[j]);
+  }
+  HF_HOST_DEVICE void node_update(index_t node) const {
     const index_t ob = g.out_ptr[node], oe = g.out_ptr[node + 1];
     if (oe == ob) return;
     const index_t ib = g.in_ptr[node], ie = g.in_ptr[node + 1];
@@ -452,8 +455,11 @@ struct OxygenNodeOp {
   FlowGraphView g;
   OxygenSweepParameters p;
   OxygenSweepFields f;
+  /// Chain k, node after node (each node's only inflow is its predecessor's only outflow).
   HF_HOST_DEVICE void operator()(index_t k) const {
-    const index_t node = g.level_nodes[k];
+    for (index_t j = g.chain_ptr[k]; j < g.chain_ptr[k + 1]; ++j) node_update(g.level_nodes[j]);
+  }
+  HF_HOST_DEVICE void node_update(index_t node) const {
     const index_t ib = g.in_ptr[node], ie = g.in_ptr[node + 1];
     // Blood entering from outside mixes in with the boundary's PO2 and Hd. Only boundary nodes have
     // external inflow, and the flow graph gives every boundary node its Hd (NaN elsewhere: unused).
@@ -523,6 +529,13 @@ struct LerpOp {
 };
 inline void lerp(std::size_t n, double t, const double* x, double* y) {
   thrust::transform(thrust::device, x, x + n, y, y, LerpOp{t});
+}
+struct ClampOp {
+  double lo, hi;
+  HF_HOST_DEVICE double operator()(double x) const { return x < lo ? lo : (x > hi ? hi : x); }
+};
+inline void clamp(std::size_t n, double lo, double hi, double* x) {
+  thrust::transform(thrust::device, x, x + n, x, ClampOp{lo, hi});
 }
 struct AbsDifferenceOp {
   HF_HOST_DEVICE double operator()(double x, double y) const { return x < y ? y - x : x - y; }
@@ -670,6 +683,7 @@ inline KernelSet common_kernel_set() {
   k.apparent_viscosity = &apparent_viscosity;
   k.haematocrit_level = &haematocrit_level;
   k.lerp = &lerp;
+  k.clamp = &clamp;
   k.oxygen_level = &oxygen_level;
   k.max_abs_difference = &max_abs_difference;
   k.grid_apply = &grid_apply;

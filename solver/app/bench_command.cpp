@@ -29,6 +29,7 @@
 #include "commands.hpp"
 #include "hepaflow/error.hpp"
 #include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/flow/rheology.hpp"
 #include "hepaflow/meshes/generators.hpp"
 #include "hepaflow/meshes/network_io.hpp"
 #include "hepaflow/oxygen/oxygen_transport.hpp"
@@ -328,8 +329,86 @@ int bench_oxygen(const BenchArguments& args, const KernelSet& k) {
   return 0;
 }
 
+/// `--transport`: on lobule blocks (flows of one solve with the in vivo viscosity law, H_D 0.45),
+/// the flow graph and the transport sweeps with one level per node depth (node_by_node, the schedule
+/// before issue 8) and with unbranched chains collapsed (chains): levels (= kernel launches per
+/// sweep), chains, the graph build, one haematocrit sweep with phase separation, and solve_oxygen
+/// (krogh: graph + O2 sweep + metrics), medians of --repeat; and the largest difference between the
+/// two schedules' results (0: bit-identical).
+int bench_transport(const BenchArguments& args, const KernelSet& k) {
+  std::ostringstream table;
+  table << "| network | segments | nodes swept | schedule | levels = launches per sweep | chains | graph_build_s | "
+           "haematocrit_sweep_s | oxygen_s | max rel. difference H_D, PO2 |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  std::vector<double> sizes = args.sizes.empty() ? std::vector<double>{1e5, 1e6} : args.sizes;
+  if (!args.network_file.empty()) sizes = {0};
+  for (double target : sizes) {
+    std::string description = args.network_file;
+    Network net = args.network_file.empty() ? lobule_block_near(target, &description)
+                                            : meshes::read_network_file(args.network_file);
+    prepare_network(net, false, description, nullptr);
+    BloodConfig blood;
+    blood.viscosity_law = "pries1994_invivo";
+    SolverConfig solver;
+    solver.tolerance = args.tolerance;
+    solver.max_iterations = 10000000;
+    const SteadyFlowResult flow = solve_steady_flow(net, blood, solver, k);
+    DeviceNetwork device_net(k, net);
+    FlowFields fields;
+    fields.flow = DeviceArray<double>(k, flow.flow);
+    const DeviceArray<double> hd_in(k, flow.haematocrit);
+    OxygenConfig oxygen;
+    oxygen.tissue_model = "krogh";
+    std::vector<double> hd_result[2], po2_result[2];
+    for (int collapse = 0; collapse < 2; ++collapse) {
+      std::vector<double> t_graph, t_sweep, t_oxygen;
+      std::size_t levels = 0, chains = 0, nodes = 0;
+      OxygenOptions o = oxygen_options(oxygen, blood.haematocrit);
+      o.collapse_chains = collapse == 1;
+      for (int rep = 0; rep < std::max(1, args.repeat); ++rep) {
+        auto t0 = clock_type::now();
+        const FlowGraph graph(k, net, flow.flow, blood.haematocrit, 65.0, collapse == 1);
+        t_graph.push_back(seconds_since(t0));
+        levels = graph.levels();
+        chains = graph.chains();
+        nodes = graph.swept_nodes();
+        DeviceArray<double> hd(k, flow.haematocrit);
+        t0 = clock_type::now();
+        haematocrit_sweep(k, graph, fields.flow, device_net.radius, blood.haematocrit, true, hd);
+        k.dot(1, hd.data(), hd.data());  // synchronises the backend
+        t_sweep.push_back(seconds_since(t0));
+        hd_result[collapse] = hd.download();
+        t0 = clock_type::now();
+        const OxygenResult r = solve_oxygen(device_net, net, fields, hd_in, o);
+        t_oxygen.push_back(seconds_since(t0));
+        po2_result[collapse] = r.po2_mean;
+      }
+      double difference = 0;
+      if (collapse == 1)
+        for (const auto* pair : {&hd_result, &po2_result})
+          for (std::size_t s = 0; s < (*pair)[0].size(); ++s) {
+            const double a = (*pair)[0][s], b = (*pair)[1][s];
+            if (std::isnan(a) && std::isnan(b)) continue;
+            difference = std::max(difference, std::abs(a - b) / std::max(std::abs(a), 1e-300));
+          }
+      std::ostringstream row;
+      row << std::setprecision(4) << "| " << description << " | " << net.num_segments() << " | " << nodes << " | "
+          << (collapse ? "chains" : "node_by_node") << " | " << levels << " | " << chains << " | " << median(t_graph)
+          << " | " << median(t_sweep) << " | " << median(t_oxygen) << " | "
+          << (collapse ? [&] { std::ostringstream d; d << difference; return d.str(); }() : std::string("-")) << " |\n";
+      std::cout << row.str() << std::flush;
+      table << row.str();
+    }
+  }
+  std::ostringstream setting;
+  setting << "pressure tolerance " << args.tolerance << ", in vivo viscosity, H_D 0.45, median of "
+          << std::max(1, args.repeat) << " runs";
+  append_results(args, k, setting.str(), table.str());
+  return 0;
+}
+
 int bench_command(const BenchArguments& args) {
   const KernelSet& k = select_backend(args.backend);
+  if (args.transport) return bench_transport(args, k);
   if (args.petsc) return bench_petsc(args, k);
   if (args.viscosity_law == "constant" && args.phase_separation == "none" && args.oxygen == "krogh")
     return bench_oxygen(args, k);

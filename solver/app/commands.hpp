@@ -57,6 +57,7 @@ struct BenchArguments {
   double tolerance = 1e-8;
   int repeat = 3;
   bool petsc = false;                ///< time solver.method = "petsc" (on the ranks of mpirun) against Jacobi-PCG
+  bool transport = false;            ///< time the transport sweeps node by node vs chains collapsed
   std::vector<int> partition_parts; ///< with petsc: the partition's cut for these part counts (default 2..64)
   std::vector<std::string> preconditioners{"jacobi", "amg"};  ///< one row each
   std::vector<double> radius_sigma{0.0};  ///< lognormal diameter spread(s) applied to each network

@@ -184,6 +184,9 @@ int hepaflow_main(int argc, char** argv) {
       ->check(CLI::IsMember({"none", "pries_secomb_2005"}));
   bench_cmd->add_option("--oxygen", bench.oxygen, "none | krogh: also time the oxygen sweep")
       ->check(CLI::IsMember({"none", "krogh"}));
+  bench_cmd->add_flag("--transport", bench.transport,
+                      "Time the haematocrit and O2 sweeps with unbranched chains collapsed against one level per "
+                      "node depth: levels, launches per sweep, sweep times");
   bench_cmd->add_flag("--petsc", bench.petsc,
                       "Time solver.method = \"petsc\" (distributed over mpirun's ranks) against Jacobi-PCG, and "
                       "tabulate the partition's cut for --partition-parts");

@@ -331,6 +331,7 @@ int step_to_end(const RunArguments& args, const CaseConfig& config, RemodellingR
 PhysicsSelection physics_of(const CaseConfig& config, const Network* net) {
   PhysicsSelection p;
   p.phase_separation = config.blood.phase_separation != "none";
+  if (config.solver.rheology_acceleration == "anderson") p.anderson_depth = config.solver.rheology_anderson_depth;
   p.tissue_model = config.oxygen.tissue_model;
   p.remodelling = config.time.given || config.disease.stage != "none" || config.disease.constriction > 0 ||
                   config.boundary_control.hold != "pressure";

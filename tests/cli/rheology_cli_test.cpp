@@ -42,6 +42,15 @@ TEST_F(RatMesenteryCase, NonConvergenceExitsFiveUnlessAllowed) {
                                     " --set solver.rheology_max_iterations=3 -q");
   EXPECT_EQ(r.exit_code, 5) << r.output;
   EXPECT_NE(r.output.find("rheology loop did not converge in 3 iterations"), std::string::npos) << r.output;
+  // The method (the case sets NetFlowV2's picard) and the residual history are named.
+  EXPECT_NE(r.output.find("damped Picard (final relaxation 1)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("max |dH_D| of iterations 1..3: "), std::string::npos) << r.output;
+  const auto anderson = test::run_hepaflow("run " + mesentery_case + " -o " + dir.file("out3") +
+                                           " --set solver.rheology_max_iterations=2 --set solver.rheology_acceleration=\"anderson\" -q");
+  EXPECT_EQ(anderson.exit_code, 5) << anderson.output;
+  EXPECT_NE(anderson.output.find("rheology loop did not converge in 2 iterations"), std::string::npos) << anderson.output;
+  EXPECT_NE(anderson.output.find("Anderson acceleration (depth 5, mixing 0.5): 1 Anderson steps, 0 rejected"),
+            std::string::npos) << anderson.output;
   EXPECT_FALSE(std::filesystem::exists(dir.file("out/summary.json")));
   const auto allowed = test::run_hepaflow("run " + mesentery_case + " -o " + dir.file("out2") +
                                           " --set solver.rheology_max_iterations=3 --set solver.allow_unconverged=true");

@@ -16,6 +16,7 @@ namespace hepaflow {
 /// What a run computes besides the pressure solve (each adds arrays).
 struct PhysicsSelection {
   bool phase_separation = false;     ///< the viscosity <-> haematocrit loop with its flow graphs
+  int anderson_depth = 0;            ///< its Anderson acceleration's depth (0: damped Picard)
   std::string tissue_model = "none"; ///< "none" | "krogh" | "grid"
   std::size_t tissue_cells = 0;      ///< grid: cells of the tissue grid
   std::size_t subsegments = 0;       ///< grid: vessel sub-segments (about vessel length / spacing)

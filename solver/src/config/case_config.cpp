@@ -328,8 +328,7 @@ const std::vector<Key>& schema() {
           .says("Iterations after which an iterative solve gives up (exit code 5).")
           .to([](CaseConfig& c, const Value& v) { c.solver.max_iterations = static_cast<int>(v.integer); }),
       key("solver", "rheology_max_iterations", Kind::integer).def("100").in(closed(1, 100000))
-          .says("Iterations of the viscosity <-> haematocrit loop (haematocrit under-relaxed by 0.8 "
-                "every 5 iterations, as NetFlowV2 does).")
+          .says("Iterations (pressure solves) of the viscosity <-> haematocrit loop with phase separation.")
           .to([](CaseConfig& c, const Value& v) { c.solver.rheology_max_iterations = static_cast<int>(v.integer); }),
       key("solver", "rheology_flow_tolerance", Kind::number).def("1e-6").in(open(0, 1))
           .says("The loop stops when max |dQ| / max |Q| between iterations is below this ...")
@@ -339,10 +338,28 @@ const std::vector<Key>& schema() {
           .to([](CaseConfig& c, const Value& v) { c.solver.rheology_haematocrit_tolerance = v.number; }),
       key("solver", "warm_start", Kind::boolean).def("true")
           .says("pcg: start every pressure solve from the previous solve's pressures (the rheology loop's "
-                "iterations; the previous step of a remodelling run, its pressures scaled by the factor "
-                "that minimises the energy-norm error), and reuse the AMG aggregates within a step; false "
+                "iterations; the previous step of a remodelling run, with boundary.hold's scaling undone), "
+                "scaled by the factor that minimises the energy-norm error when they alone do not meet the "
+                "tolerance, and reuse the AMG aggregates within a step; false "
                 "starts every solve from zero. Results agree to the solver tolerance either way.")
           .to([](CaseConfig& c, const Value& v) { c.solver.warm_start = v.boolean; }),
+      key("solver", "rheology_acceleration", Kind::choice).of({"anderson", "picard"}).def("\"anderson\"")
+          .says("Outer iteration of the viscosity <-> haematocrit loop H <- G(H): picard = damped Picard as "
+                "NetFlowV2 (haematocrit under-relaxed, the factor times 0.8 every 5 iterations); anderson = "
+                "Anderson acceleration (Walker & Ni 2011) of depth solver.rheology_anderson_depth, mixing "
+                "solver.rheology_anderson_mixing, safeguarded: the least-squares problem drops its oldest "
+                "differences while ill-conditioned (a damped Picard step when none is left), the extrapolated "
+                "haematocrit is clipped to [0, 0.99], and a step that raised max |G(H) - H| is replaced by a "
+                "damped Picard step from the previous iterate. See "
+                "bench/results/2026-11-24_transport-cpu-2core.md for iteration counts.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.rheology_acceleration = v.text; }),
+      key("solver", "rheology_anderson_depth", Kind::integer).def("5").in(closed(1, 50))
+          .says("Anderson acceleration: the number m of previous iterates (differences) combined.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.rheology_anderson_depth = static_cast<int>(v.integer); }),
+      key("solver", "rheology_anderson_mixing", Kind::number).def("0.5").in(Range{0.0, 1.0, true, false, false})
+          .says("Anderson acceleration: mixing (damping) beta of the step x + beta f - (dX + beta dF) gamma, "
+                "and the relaxation of its fallback Picard steps.")
+          .to([](CaseConfig& c, const Value& v) { c.solver.rheology_anderson_mixing = v.number; }),
       key("solver", "allow_unconverged", Kind::boolean).def("false")
           .says("Write results although the rheology loop did not converge (flagged in summary.json and "
                 "the log) instead of failing with exit code 5.")

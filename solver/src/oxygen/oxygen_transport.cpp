@@ -212,7 +212,7 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
     m0[s] = o.m0_periportal + (o.m0_pericentral - o.m0_periportal) * zone;
   }
   const std::vector<double> flow = fields.flow.download();
-  FlowGraph graph(k, net, flow, o.default_haematocrit, o.sweep.default_inflow_po2_mmHg);
+  FlowGraph graph(k, net, flow, o.default_haematocrit, o.sweep.default_inflow_po2_mmHg, o.collapse_chains);
   if (o.distribute_sweep && o.tissue_model == "krogh") graph.distribute(net);
   DeviceArray<double> tissue(k, net.tissue_volume), consumption(k, m0);
   DeviceArray<double> po2_in(k, m), po2_out(k, m), po2_mean(k, m), flux(k, m), node_po2(k, n);
@@ -249,7 +249,7 @@ OxygenResult solve_oxygen(const DeviceNetwork& device_net, const Network& net, c
     k.fill(n, std::nan(""), node_po2.data());
     for (std::size_t l = 0; l + 1 < levels.size(); ++l) {
       const auto [begin, end] = graph.level_range(l);  // distributed: this rank's nodes, then an exchange
-      k.oxygen_level(g, begin, end, o.sweep, f);
+      k.oxygen_level(g, begin, end, o.sweep, f);  // one launch per level: its chains in parallel
       graph.exchange_level(l, {po2_in.data(), po2_out.data(), po2_mean.data(), flux.data()}, {node_po2.data()});
     }
     for (auto [name, a] : {std::pair{"po2_in", &po2_in}, std::pair{"po2_out", &po2_out},

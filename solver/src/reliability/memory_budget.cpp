@@ -39,7 +39,12 @@ constexpr PerElement pressure_solve_transient{16, 88};
 constexpr PerElement flow_result{40, 8};
 // Rheology loop: old flows, new Hd; one flow graph (host build + backend copy) and the downloaded flows.
 constexpr PerElement rheology{16, 0};
-constexpr PerElement flow_graph_transient{40, 90};
+// Anderson acceleration (solver.rheology_acceleration = "anderson"): residual, last accepted iterate
+// and residual, candidate, previous iterate and residual, scratch (7), and per difference kept dX,
+// dF and a Gram-Schmidt column (3 x depth), all fp64 per segment.
+PerElement anderson(int depth) { return {8.0 * (7 + 3 * depth), 0}; }
+// Flow graph: in/out CSR, levels, chain starts (4 B a node), boundary inflow values.
+constexpr PerElement flow_graph_transient{40, 94};
 // Oxygen (krogh): M0, tissue volumes, PO2 in/out/mean, O2 flux, flows | node PO2 (backend), and the
 // host results: PO2 x3, flux, SO2, tissue PO2 and hypoxia, Hd, sorted metric copies | node PO2, mixing.
 constexpr PerElement oxygen_backend{56, 8};
@@ -103,7 +108,7 @@ MemoryEstimate estimate_run_memory(std::size_t nodes, std::size_t segments, cons
   PerElement host_held = network;
   if (p.remodelling) host_held = host_held + remodel_state + open_network + tissue_bookkeeping;
   PerElement backend = device_network + flow_fields;
-  if (p.phase_separation) backend = backend + rheology;
+  if (p.phase_separation) backend = backend + rheology + anderson(p.anderson_depth);
   // Stage peaks: building the network; the pressure solve / rheology loop; oxygen; output.
   const double build = (network + network_build_transient).bytes(m, n);
   PerElement solve_host = host_held + device_network_build_transient;

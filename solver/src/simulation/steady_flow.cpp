@@ -97,6 +97,9 @@ RheologyOptions rheology_options(const BloodConfig& blood, const SolverConfig& s
   o.flow_tolerance = solver.rheology_flow_tolerance;
   o.haematocrit_tolerance = solver.rheology_haematocrit_tolerance;
   o.allow_unconverged = solver.allow_unconverged;
+  o.acceleration = solver.rheology_acceleration;
+  o.anderson_depth = solver.rheology_anderson_depth;
+  o.anderson_mixing = solver.rheology_anderson_mixing;
   return o;
 }
 

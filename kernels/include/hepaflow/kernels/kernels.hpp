@@ -39,11 +39,15 @@ struct LaplacianPattern {
   const index_t* node_unknown = nullptr;  ///< nodes: row index, or -1 for a pressure-boundary node
 };
 
-/// The flow graph of one solution, for transport sweeps in flow order: nodes grouped by topological
-/// level (every upstream node of a level lies in an earlier level), with each node's inflow and
-/// outflow segments (outflows in ascending segment index, as NetFlowV2 orders them).
+/// The flow graph of one solution, for transport sweeps in flow order, with each node's inflow and
+/// outflow segments (outflows in ascending segment index, as NetFlowV2 orders them). Nodes are
+/// grouped into chains: a chain is a head node followed by the nodes it alone feeds through a single
+/// outflow (each of in-degree 1), so one thread walks it in order; chains are grouped by topological
+/// level (every upstream node of a chain's head lies in a chain of an earlier level). A sweep item k
+/// of a level is chain k: nodes level_nodes[chain_ptr[k] .. chain_ptr[k+1]).
 struct FlowGraphView {
-  const index_t* level_nodes = nullptr;  ///< nodes, level by level
+  const index_t* level_nodes = nullptr;  ///< nodes, chain by chain, level by level
+  const index_t* chain_ptr = nullptr;    ///< chains+1: start of each chain in level_nodes
   const index_t* in_ptr = nullptr;       ///< nodes+1
   const index_t* in_segment = nullptr;
   const index_t* out_ptr = nullptr;      ///< nodes+1
@@ -187,13 +191,13 @@ struct KernelSet {
   /// Apparent viscosity mu = mu_plasma * eta_rel(D, H_D) per segment (or the constant viscosity).
   void (*apparent_viscosity)(std::size_t segments, const ViscosityParameters& p, const double* radius,
                              const double* haematocrit, double* viscosity);
-  /// Discharge haematocrit of the outflow segments of the nodes level_nodes[begin, end): RBC-flux
+  /// Discharge haematocrit of the outflow segments of the nodes of chains [begin, end): RBC-flux
   /// mixing of the inflows, then (phase_separation) the Pries-Secomb 2005 split, sequential for more
   /// than two outflows; nodes without inflow take their boundary Hd, or default_haematocrit.
   void (*haematocrit_level)(const FlowGraphView& g, index_t begin, index_t end, const double* flow,
                             const double* radius, double default_haematocrit, int phase_separation,
                             double* haematocrit);
-  /// Oxygen of the nodes level_nodes[begin, end): flow-weighted mixing of the inflows' O2 flux and
+  /// Oxygen of the nodes of chains [begin, end), each chain in order: flow-weighted mixing of the inflows' O2 flux and
   /// red-cell flux gives the node PO2; each outflow segment is integrated from it (MODEL.md §3).
   void (*oxygen_level)(const FlowGraphView& g, index_t begin, index_t end, const OxygenSweepParameters& p,
                        const OxygenSweepFields& f);
@@ -219,6 +223,8 @@ struct KernelSet {
 
   /// y = y + t (x - y)
   void (*lerp)(std::size_t n, double t, const double* x, double* y);
+  /// x = min(max(x, lo), hi)
+  void (*clamp)(std::size_t n, double lo, double hi, double* x);
   /// max |x_i - y_i|
   double (*max_abs_difference)(std::size_t n, const double* x, const double* y);
 

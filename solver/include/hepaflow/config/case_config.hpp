@@ -62,6 +62,9 @@ struct SolverConfig {
   int rheology_max_iterations = 100;
   double rheology_flow_tolerance = 1e-6;        ///< max |dQ| / max |Q|
   double rheology_haematocrit_tolerance = 1e-4; ///< max |dH_D|
+  std::string rheology_acceleration = "anderson";  ///< "anderson" | "picard"
+  int rheology_anderson_depth = 5;
+  double rheology_anderson_mixing = 0.5;
   bool allow_unconverged = false;
   /// pcg: start each pressure solve from the previous one's pressures (rheology iterations and
   /// remodelling steps) instead of from zero.

@@ -34,6 +34,9 @@ struct OxygenOptions {
   std::vector<double> wall_conductance;
   /// krogh: sweep in flow order spread over the MPI ranks (FlowGraph::distribute; solver.method = "petsc").
   bool distribute_sweep = false;
+  /// Unbranched chains walked by one thread each (FlowGraph; false: one level per node depth, the
+  /// schedule before issue 8, same values -- for the equality test and the benchmark).
+  bool collapse_chains = true;
 };
 /// From the case's [oxygen] table (mol m^-3 s^-1 -> ml O2/ml/s with 22.4 l/mol at STP); reads the
 /// intravascular resistance table when the case names one.
