@@ -56,6 +56,14 @@ struct LinearSolverOptions {
   /// Start PCG from the pressures already in FlowFields (the previous solve of the same network:
   /// rheology iterations), and keep the AMG aggregates between such solves.
   bool warm_start = true;
+  /// Jacobi-PCG kernels: "sell" (three fused kernels per iteration on the SELL-C-sigma layout,
+  /// hepaflow/linear/sell.hpp), "csr" (the same fused kernels on SELL-1-1, i.e. CSR with the diagonal
+  /// apart), "unfused" (pcg()'s BLAS-1 chain on CSR). Not a case-file key: benchmarks and tests.
+  std::string jacobi_kernels = "sell";
+  /// Fused Jacobi kernels: number the unknowns by reverse Cuthill-McKee inside the solve (results
+  /// come back in the network's node order), and the SELL sorting window sigma (rows; 1 = none).
+  bool reverse_cuthill_mckee = true;
+  int sell_sigma = 1;
 };
 
 /// The preconditioner used when LinearSolverOptions::preconditioner is "auto".
@@ -75,6 +83,9 @@ struct LinearSolveReport {
   int elimination_rounds = 0;    ///< amg: independent-set rounds of that elimination
   std::vector<index_t> amg_level_rows;  ///< amg: rows per level, finest (= reduced_unknowns) first
   double operator_complexity = 0;       ///< amg: nonzeros of all levels / nonzeros of the finest
+  std::string jacobi_kernels;           ///< jacobi: the kernels used ("sell", "csr", "unfused")
+  index_t sell_stored_entries = 0;      ///< jacobi, fused: off-diagonal entries stored (with padding)
+  std::size_t solver_bytes = 0;         ///< backend bytes the pressure solve allocated (matrix, layout, vectors)
 };
 
 /// Preconditioner state kept between solves of one network (flow_solver.cpp).
