@@ -544,6 +544,7 @@ int bench_command(const BenchArguments& args) {
           if (!variant.kernels.empty()) lso.jacobi_kernels = variant.kernels;
           lso.reverse_cuthill_mckee = variant.ordering == "rcm";
           lso.sell_sigma = args.sell_sigma;
+          lso.sell_chunk = args.sell_chunk;
           last = solve_flow(device_net, lso, fields);
           bytes_per_segment = (network_and_field_bytes(device_net) + static_cast<double>(last.solver_bytes)) /
                               static_cast<double>(net.num_segments());
@@ -595,8 +596,10 @@ int bench_command(const BenchArguments& args) {
         table << row.str();
         if (args.roofline && jacobi && last.jacobi_kernels != "unfused") {
           SellOptions so;
-          so.chunk_size = last.jacobi_kernels == "csr" ? 1 : 32;
-          so.sigma = args.sell_sigma <= 1 || so.chunk_size == 1 ? 1 : (args.sell_sigma + 31) / 32 * 32;
+          so.chunk_size = last.jacobi_kernels == "csr" ? 1 : args.sell_chunk;
+          so.sigma = args.sell_sigma <= 1 || so.chunk_size == 1
+                         ? 1
+                         : (args.sell_sigma + so.chunk_size - 1) / so.chunk_size * so.chunk_size;
           so.reverse_cuthill_mckee = variant.ordering == "rcm";
           roofline << roofline_rows(k, net, description, so, copy_bw);
         }

@@ -279,7 +279,10 @@ LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions
     PressureSolverState* state = nullptr;
     SellMatrix* sell = nullptr;
     DeviceArray<double> b_sell, x_sell;
-    if (preconditioner == "jacobi" && options.jacobi_kernels == "unfused") {
+    const std::string jacobi_kernels = options.jacobi_kernels != "auto" ? options.jacobi_kernels
+                                       : std::string(k.backend_name) == "cuda" ? "sell"
+                                                                                : "csr";
+    if (preconditioner == "jacobi" && jacobi_kernels == "unfused") {
       report.jacobi_kernels = "unfused";
       inv_diag = DeviceArray<double>(k, u);
       k.inverse_diagonal(a, inv_diag.data());
@@ -289,14 +292,14 @@ LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions
       // CSR values, rhs x residual correction, pcg's r z p q, inv_diag
       report.solver_bytes = 8 * static_cast<std::size_t>(pattern.nnz) + 8 * (4 + 4 + 1) * u;
     } else if (preconditioner == "jacobi") {
-      if (options.jacobi_kernels != "sell" && options.jacobi_kernels != "csr")
-        throw InputError("unknown Jacobi-PCG kernels '" + options.jacobi_kernels + "' (expected sell, csr or unfused)");
-      report.jacobi_kernels = options.jacobi_kernels;
+      if (jacobi_kernels != "sell" && jacobi_kernels != "csr")
+        throw InputError("unknown Jacobi-PCG kernels '" + jacobi_kernels + "' (expected auto, sell, csr or unfused)");
+      report.jacobi_kernels = jacobi_kernels;
       // The SELL layout of this network's pattern, kept in the solver state across solves.
       if (!f.solver_state) f.solver_state = std::make_shared<PressureSolverState>();
       PressureSolverState& st = *f.solver_state;
       SellOptions so;
-      so.chunk_size = options.jacobi_kernels == "csr" ? 1 : 32;
+      so.chunk_size = jacobi_kernels == "csr" ? 1 : std::max(1, options.sell_chunk);
       // sigma: 1, or rounded up to a multiple of the chunk size (sorting windows hold whole chunks)
       so.sigma = options.sell_sigma <= 1 ? 1 : (options.sell_sigma + so.chunk_size - 1) / so.chunk_size * so.chunk_size;
       so.reverse_cuthill_mckee = options.reverse_cuthill_mckee;

@@ -58,12 +58,15 @@ struct LinearSolverOptions {
   bool warm_start = true;
   /// Jacobi-PCG kernels: "sell" (three fused kernels per iteration on the SELL-C-sigma layout,
   /// hepaflow/linear/sell.hpp), "csr" (the same fused kernels on SELL-1-1, i.e. CSR with the diagonal
-  /// apart), "unfused" (pcg()'s BLAS-1 chain on CSR). Not a case-file key: benchmarks and tests.
-  std::string jacobi_kernels = "sell";
+  /// apart), "unfused" (pcg()'s BLAS-1 chain on CSR), "auto": sell on cuda (coalesced warps), csr on
+  /// cpu (measured faster there: bench/results/2026-11-24_fused-pcg-cpu-2core.md). Not a case-file
+  /// key: benchmarks and tests set it.
+  std::string jacobi_kernels = "auto";
   /// Fused Jacobi kernels: number the unknowns by reverse Cuthill-McKee inside the solve (results
   /// come back in the network's node order), and the SELL sorting window sigma (rows; 1 = none).
   bool reverse_cuthill_mckee = true;
   int sell_sigma = 1;
+  int sell_chunk = 32;  ///< "sell": rows per chunk C (32: a CUDA warp)
 };
 
 /// The preconditioner used when LinearSolverOptions::preconditioner is "auto".
