@@ -64,7 +64,7 @@ std::vector<index_t> reverse_cuthill_mckee(const std::vector<index_t>& row_ptr, 
     int levels = 0;
     std::vector<index_t> last;
     std::vector<index_t> component = bfs(row_ptr, col, degree, visited, ++mark, root, &levels, &last);
-    for (int trial = 0; trial < 8; ++trial) {
+    for (int trial = 0; trial < 3; ++trial) {  // George & Liu: 2-3 searches usually settle it
       const index_t candidate =
           *std::min_element(last.begin(), last.end(), [&](index_t a, index_t b) { return degree[a] < degree[b]; });
       int candidate_levels = 0;
