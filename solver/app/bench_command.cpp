@@ -2,12 +2,12 @@
 // segments, backend, assemble/solve/total time, PCG iterations, achieved memory bandwidth and its
 // fraction of the bandwidth measured in the same run, and CHOLMOD's time on the same network as peer.
 //
-// Bytes a Jacobi-PCG iteration must move (fp64 values, int32 indices; n unknowns, nnz matrix entries):
+// Bytes an unfused Jacobi-PCG iteration (--jacobi-kernels unfused: pcg() on CSR) must move (fp64
+// values, int32 indices; n unknowns, nnz matrix entries):
 //   SpMV y = A p        12 nnz (val + col) + 4 n (row_ptr) + 8 n (p, read once) + 8 n (y)  = 12 nnz + 20 n
 //   (p, q)  16 n | x += a p  24 n | r -= a q  24 n | (r, r)  8 n | z = D^-1 r  24 n | (r, z)  16 n |
 //   p = z + b p  24 n                                                                    = 136 n
-//   total per iteration: 12 nnz + 156 n bytes (the unfused kernels of this version; a fused PCG
-//   needs ~12 nnz + 108 n, DESIGN.md/issue 8).
+//   total per iteration: 12 nnz + 156 n bytes.
 // The fused Jacobi-PCG (--jacobi-kernels sell | csr; hepaflow/linear/pcg.hpp jacobi_pcg_fused) moves,
 // with e stored off-diagonal entries (SELL padding included; e = nnz - n for CSR) and n unknowns:
 //   (a) q = A p, (p, q)                         12 e (val + col) + 8 n (diag) + 8 n (p) + 8 n (q)  = 12 e + 24 n

@@ -198,7 +198,7 @@ int hepaflow_main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "sell", "csr", "unfused"}));
   bench_cmd->add_option("--ordering", bench.orderings, "Unknown numbering of the fused Jacobi solve: rcm none (default rcm)")
       ->check(CLI::IsMember({"rcm", "none"}));
-  bench_cmd->add_option("--sell-sigma", bench.sell_sigma, "SELL sorting window in rows (1: none; else a multiple of 32)")
+  bench_cmd->add_option("--sell-sigma", bench.sell_sigma, "SELL sorting window in rows (1: none; rounded up to a multiple of the chunk size; default 256)")
       ->check(CLI::Range(1, 1 << 30));
   bench_cmd->add_option("--sell-chunk", bench.sell_chunk, "SELL chunk size C in rows (default 32, a CUDA warp)")
       ->check(CLI::Range(1, 1024));

@@ -65,7 +65,9 @@ struct LinearSolverOptions {
   /// Fused Jacobi kernels: number the unknowns by reverse Cuthill-McKee inside the solve (results
   /// come back in the network's node order), and the SELL sorting window sigma (rows; 1 = none).
   bool reverse_cuthill_mckee = true;
-  int sell_sigma = 1;
+  /// 256: padding 2 % instead of 14 % on lobule blocks (rows of 2-6 off-diagonals; measured,
+  /// bench/results/2026-11-24_fused-pcg-cpu-2core.md).
+  int sell_sigma = 256;
   int sell_chunk = 32;  ///< "sell": rows per chunk C (32: a CUDA warp)
 };
 
