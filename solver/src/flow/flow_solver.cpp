@@ -11,6 +11,7 @@
 #include "hepaflow/linear/sell.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -57,13 +58,15 @@ struct PressureSolverState {
   int iterations_after_build = -1;  ///< PCG iterations of the first solve after the last full build
   int last_iterations = 0;
   // Fused Jacobi-PCG: the SELL layout of this network's pattern (built once, refilled every solve).
-  const DeviceNetwork* sell_network = nullptr;
+  std::uint64_t sell_network = 0;  ///< DeviceNetwork::instance() of the layout's network
   index_t sell_unknowns = -1, sell_nnz = -1;
   std::unique_ptr<SellMatrix> sell;
 };
 
 DeviceNetwork::DeviceNetwork(const KernelSet& k, const Network& net)
     : segment_ids(net.segment_id), node_ids(net.node_id), k_(&k), nodes_(net.num_nodes()), segments_(net.num_segments()) {
+  static std::atomic<std::uint64_t> instances{0};
+  instance_ = ++instances;
   const std::size_t n = nodes_, m = segments_;
   // Boundary values per node.
   std::vector<double> pressure_bc(n, 0.0), inflow(n, 0.0);
@@ -303,14 +306,14 @@ LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions
       // sigma: 1, or rounded up to a multiple of the chunk size (sorting windows hold whole chunks)
       so.sigma = options.sell_sigma <= 1 ? 1 : (options.sell_sigma + so.chunk_size - 1) / so.chunk_size * so.chunk_size;
       so.reverse_cuthill_mckee = options.reverse_cuthill_mckee;
-      const bool same = st.sell && st.sell_network == &net && st.sell_unknowns == net.unknowns() &&
+      const bool same = st.sell && st.sell_network == net.instance() && st.sell_unknowns == net.unknowns() &&
                         st.sell_nnz == pattern.nnz && st.sell->options().chunk_size == so.chunk_size &&
                         st.sell->options().sigma == so.sigma &&
                         st.sell->options().reverse_cuthill_mckee == so.reverse_cuthill_mckee;
       if (!same) {
         const auto t_setup = clock_type::now();
         st.sell = std::make_unique<SellMatrix>(k, net.row_ptr.download(), net.col.download(), so);
-        st.sell_network = &net;
+        st.sell_network = net.instance();
         st.sell_unknowns = net.unknowns();
         st.sell_nnz = pattern.nnz;
         report.seconds_setup = seconds_since(t_setup);

@@ -4,6 +4,7 @@
 // solved by preconditioned CG on the backend (Jacobi, or low-degree elimination + smoothed-aggregation
 // AMG) or by a CHOLMOD sparse Cholesky (direct),
 // then flows, velocities, wall shear stresses and network-level metrics.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ class DeviceNetwork {
   std::size_t nodes() const { return nodes_; }
   std::size_t segments() const { return segments_; }
   index_t unknowns() const { return unknowns_; }
+  /// A number no other DeviceNetwork of this process has (kept by moves): keys solver state that
+  /// belongs to one network pattern (an address may be reused by a later network).
+  std::uint64_t instance() const { return instance_; }
 
   DeviceArray<index_t> from, to;              ///< segment end nodes
   DeviceArray<double> radius, length;         ///< [m]
@@ -43,6 +47,7 @@ class DeviceNetwork {
   const KernelSet* k_;
   std::size_t nodes_ = 0, segments_ = 0;
   index_t unknowns_ = 0, nnz_ = 0;
+  std::uint64_t instance_ = 0;
 };
 
 struct LinearSolverOptions {
