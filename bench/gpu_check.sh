@@ -43,5 +43,10 @@ results="$out/bench_$(date -u +%Y-%m-%d)_gpu.md"
 } > "$results"
 ./build-gpu/bin/hepaflow bench --backend cuda --sizes 1e4 1e5 1e6 1e7 --no-direct -o "$results"
 ./build-gpu/bin/hepaflow bench --backend cuda --peer-grid 48 100 --no-direct --tolerance 1e-10 -o "$results"
+# Jacobi-PCG kernel variants and the per-phase roofline (fraction of the copy bandwidth; issue 8: >= 65 %)
+./build-gpu/bin/hepaflow bench --backend cuda --peer-grid 100 --no-direct --tolerance 1e-10 --preconditioner jacobi \
+  --jacobi-kernels unfused csr sell --ordering rcm --roofline -o "$results"
+./build-gpu/bin/hepaflow bench --backend cuda --sizes 1e7 --no-direct --preconditioner jacobi \
+  --jacobi-kernels unfused csr sell --ordering rcm --roofline -o "$results"
 ./build-gpu/bin/hepaflow bench --backend cpu --sizes 1e5 1e6 --no-direct -o "$results"
 cat "$results"

@@ -173,6 +173,94 @@ inline void csr_gather_update(const CsrView& a, const index_t* rows, const doubl
   thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0), thrust::counting_iterator<index_t>(a.rows),
                    CsrGatherUpdateRow{a, rows, row_scale, x, y});
 }
+// SELL-C-sigma (kernels.hpp SellView): row i is lane i % C of chunk i / C; its entries are C apart.
+struct SellRowProduct {
+  SellView a;
+  const double* x;
+  HF_HOST_DEVICE double operator()(index_t row) const {
+    const index_t c = row / a.chunk_size, lane = row - c * a.chunk_size;
+    const index_t begin = a.chunk_ptr[c] + lane, end = a.chunk_ptr[c + 1];
+    double sum = a.diag[row] * x[row];
+    for (index_t k = begin; k < end; k += a.chunk_size) sum += a.val[k] * x[a.col[k]];
+    return sum;
+  }
+};
+struct SellSpmvRow {
+  SellRowProduct product;
+  double* y;
+  HF_HOST_DEVICE void operator()(index_t row) const { y[row] = product(row); }
+};
+inline void sell_spmv(const SellView& a, const double* x, double* y) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0), thrust::counting_iterator<index_t>(a.rows),
+                   SellSpmvRow{SellRowProduct{a, x}, y});
+}
+// Fused PCG kernel (a): q = A p, and (p, q) reduced in the same pass (p_row and q_row are in registers).
+struct SellSpmvDotRow {
+  SellRowProduct product;
+  double* q;
+  HF_HOST_DEVICE double operator()(index_t row) const {
+    const double v = product(row);
+    q[row] = v;
+    return product.x[row] * v;
+  }
+};
+inline double sell_spmv_dot(const SellView& a, const double* p, double* q) {
+  return thrust::transform_reduce(thrust::device, thrust::counting_iterator<index_t>(0),
+                                  thrust::counting_iterator<index_t>(a.rows), SellSpmvDotRow{SellRowProduct{a, p}, q},
+                                  0.0, thrust::plus<double>());
+}
+// Fused PCG kernel (b): x += alpha p, r -= alpha q, z = D^-1 r, with (r, z) and (r, r) (Saad,
+// Iterative Methods for Sparse Linear Systems, 2nd ed., Alg. 9.1, lines 3-5 and 7 in one pass).
+struct PcgJacobiUpdateRow {
+  double alpha;
+  const double* p;
+  const double* q;
+  const double* inv_diag;
+  double* x;
+  double* r;
+  double* z;
+  HF_HOST_DEVICE DotPair operator()(std::int64_t i) const {
+    x[i] += alpha * p[i];
+    const double ri = r[i] - alpha * q[i];
+    const double zi = inv_diag[i] * ri;
+    r[i] = ri;
+    z[i] = zi;
+    DotPair d;
+    d.rz = ri * zi;
+    d.rr = ri * ri;
+    return d;
+  }
+};
+struct AddDotPair {
+  HF_HOST_DEVICE DotPair operator()(const DotPair& a, const DotPair& b) const {
+    DotPair d;
+    d.rz = a.rz + b.rz;
+    d.rr = a.rr + b.rr;
+    return d;
+  }
+};
+inline DotPair pcg_jacobi_update(std::size_t n, double alpha, const double* p, const double* q, const double* inv_diag,
+                                 double* x, double* r, double* z) {
+  return thrust::transform_reduce(thrust::device, thrust::counting_iterator<std::int64_t>(0),
+                                  thrust::counting_iterator<std::int64_t>(static_cast<std::int64_t>(n)),
+                                  PcgJacobiUpdateRow{alpha, p, q, inv_diag, x, r, z}, DotPair{}, AddDotPair{});
+}
+struct GatherOrZeroOp {
+  const index_t* index;
+  const double* src;
+  double* dst;
+  HF_HOST_DEVICE void operator()(index_t r) const { dst[r] = index[r] >= 0 ? src[index[r]] : 0.0; }
+};
+inline void gather_or_zero(std::size_t n, const index_t* index, const double* src, double* dst) {
+  thrust::for_each(thrust::device, thrust::counting_iterator<index_t>(0),
+                   thrust::counting_iterator<index_t>(static_cast<index_t>(n)), GatherOrZeroOp{index, src, dst});
+}
+struct ReciprocalOp {
+  HF_HOST_DEVICE double operator()(double d) const { return d != 0.0 ? 1.0 / d : 1.0; }
+};
+inline void reciprocal(std::size_t n, const double* x, double* y) {
+  thrust::transform(thrust::device, x, x + n, y, ReciprocalOp{});
+}
 struct GatherOp {
   const index_t* index;
   const double* src;
@@ -671,6 +759,11 @@ inline KernelSet common_kernel_set() {
   k.inverse_diagonal = &inverse_diagonal;
   k.csr_gather_update = &csr_gather_update;
   k.gather = &gather;
+  k.sell_spmv = &sell_spmv;
+  k.sell_spmv_dot = &sell_spmv_dot;
+  k.pcg_jacobi_update = &pcg_jacobi_update;
+  k.gather_or_zero = &gather_or_zero;
+  k.reciprocal = &reciprocal;
   k.scatter = &scatter;
   k.poiseuille_conductance = &poiseuille_conductance;
   k.assemble_laplacian = &assemble_laplacian;

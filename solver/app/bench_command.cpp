@@ -2,13 +2,22 @@
 // segments, backend, assemble/solve/total time, PCG iterations, achieved memory bandwidth and its
 // fraction of the bandwidth measured in the same run, and CHOLMOD's time on the same network as peer.
 //
-// Bytes a Jacobi-PCG iteration must move (fp64 values, int32 indices; n unknowns, nnz matrix entries):
+// Bytes an unfused Jacobi-PCG iteration (--jacobi-kernels unfused: pcg() on CSR) must move (fp64
+// values, int32 indices; n unknowns, nnz matrix entries):
 //   SpMV y = A p        12 nnz (val + col) + 4 n (row_ptr) + 8 n (p, read once) + 8 n (y)  = 12 nnz + 20 n
 //   (p, q)  16 n | x += a p  24 n | r -= a q  24 n | (r, r)  8 n | z = D^-1 r  24 n | (r, z)  16 n |
 //   p = z + b p  24 n                                                                    = 136 n
-//   total per iteration: 12 nnz + 156 n bytes (the unfused kernels of this version; a fused PCG
-//   needs ~12 nnz + 108 n, DESIGN.md/issue 8).
-// Peak: a triad-like kernel (y = x + b y, 24 bytes per element) on 2^25 doubles, same backend, same run.
+//   total per iteration: 12 nnz + 156 n bytes.
+// The fused Jacobi-PCG (--jacobi-kernels sell | csr; hepaflow/linear/pcg.hpp jacobi_pcg_fused) moves,
+// with e stored off-diagonal entries (SELL padding included; e = nnz - n for CSR) and n unknowns:
+//   (a) q = A p, (p, q)                         12 e (val + col) + 8 n (diag) + 8 n (p) + 8 n (q)  = 12 e + 24 n
+//   (b) x += a p, r -= a q, z = D^-1 r, (r, z), (r, r)   read p q D^-1 x r, write x r z         = 64 n
+//   (c) p = z + b p                             read z p, write p                             = 24 n
+//   total 12 e + 112 n (+ 4 n row pointers for csr, C = 1), i.e. 12 nnz + 100 n without padding.
+// Reads of p at neighbours' columns are counted once (the ordering keeps them in cache: RCM); a CPU
+// write also reads its cache line first (write-allocate), which the minimum above does not count.
+// Peaks: a triad-like kernel (y = x + b y, 24 bytes per element) and a device copy (copy_on_device,
+// 16 bytes per element) on 2^25 doubles, same backend, same run; GB/s / copy is the roofline fraction.
 //
 // --preconditioner jacobi amg: one row per preconditioner (setup_s: the elimination + AMG setup on
 // the host, part of solve_s). --radius-sigma: lognormal diameter spread applied to the network.
@@ -30,6 +39,7 @@
 #include "hepaflow/error.hpp"
 #include "hepaflow/flow/flow_solver.hpp"
 #include "hepaflow/flow/rheology.hpp"
+#include "hepaflow/linear/sell.hpp"
 #include "hepaflow/meshes/generators.hpp"
 #include "hepaflow/meshes/network_io.hpp"
 #include "hepaflow/oxygen/oxygen_transport.hpp"
@@ -67,6 +77,120 @@ double measure_triad_bandwidth(const KernelSet& k) {
     t.push_back(seconds_since(t0));
   }
   return 24.0 * n / median(t) / 1e9;
+}
+
+/// Bandwidth [GB/s] of a device copy (KernelSet::copy_on_device, read + write) over 2^25 doubles, median of 5.
+double measure_copy_bandwidth(const KernelSet& k) {
+  const std::size_t n = std::size_t{1} << 25;
+  DeviceArray<double> x(k, n), y(k, n);
+  k.fill(n, 1.0, x.data());
+  k.fill(n, 2.0, y.data());
+  k.copy_on_device(y.data(), x.data(), n * sizeof(double));  // warm-up (first touch)
+  std::vector<double> t;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = clock_type::now();
+    k.copy_on_device(y.data(), x.data(), n * sizeof(double));
+    k.dot(1, y.data(), y.data());  // synchronises the backend
+    t.push_back(seconds_since(t0));
+  }
+  return 16.0 * n / median(t) / 1e9;
+}
+
+/// The same network with its nodes numbered at random (seeded): ids, positions and boundaries follow.
+Network shuffled_nodes(const Network& net) {
+  std::vector<index_t> order(net.num_nodes());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<index_t>(i);
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(20261124));
+  std::vector<index_t> position(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) position[order[i]] = static_cast<index_t>(i);
+  Network out = net;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    out.node_id[i] = net.node_id[order[i]];
+    out.x[i] = net.x[order[i]];
+    out.y[i] = net.y[order[i]];
+    out.z[i] = net.z[order[i]];
+  }
+  for (std::size_t s = 0; s < net.num_segments(); ++s) {
+    out.segment_from[s] = position[net.segment_from[s]];
+    out.segment_to[s] = position[net.segment_to[s]];
+  }
+  for (auto& bc : out.boundaries) bc.node = position[bc.node];
+  return out;
+}
+
+/// Backend bytes of a network's topology and flow fields (DeviceNetwork + FlowFields), without the
+/// pressure solve's own arrays (LinearSolveReport::solver_bytes).
+double network_and_field_bytes(const DeviceNetwork& d) {
+  const double m = static_cast<double>(d.segments()), nodes = static_cast<double>(d.nodes());
+  const double u = d.unknowns(), nnz = d.pattern().nnz;
+  const double topology = 8 * m /*from, to*/ + 16 * m /*radius, length*/ + 16 * nodes /*bc, inflow*/ +
+                          4 * (u + 1) + 4 * nnz /*row_ptr, col*/ + 4 * u /*row_node*/ + 4 * (nodes + 1) +
+                          16 * m /*adjacency*/ + 4 * nodes /*node_unknown*/;
+  const double fields = 40 * m /*viscosity, conductance, flow, velocity, shear*/ + 8 * nodes /*pressure*/;
+  return topology + fields;
+}
+
+/// Per-phase roofline of the fused Jacobi-PCG on one network: each kernel timed alone (median of
+/// `reps` calls), its minimum bytes (see the header), GB/s and fraction of the copy bandwidth.
+std::string roofline_rows(const KernelSet& k, const Network& net, const std::string& description, const SellOptions& so,
+                          double copy_bw) {
+  DeviceNetwork d(k, net);
+  const std::size_t m = net.num_segments();
+  const auto u = static_cast<std::size_t>(d.unknowns());
+  BloodConfig blood;
+  DeviceArray<double> mu(k, m), g(k, m), values(k, static_cast<std::size_t>(d.pattern().nnz));
+  k.fill(m, blood.viscosity, mu.data());
+  k.poiseuille_conductance(m, d.radius.data(), d.length.data(), mu.data(), g.data());
+  k.assemble_laplacian(d.pattern(), g.data(), values.data());
+  SellMatrix sell(k, d.row_ptr.download(), d.col.download(), so);
+  sell.fill(values.data());
+  const kernels::SellView a = sell.view();
+  const kernels::CsrView csr{d.pattern().unknowns, d.pattern().row_ptr, d.pattern().col, values.data()};
+  DeviceArray<double> p(k, u), q(k, u), x(k, u), r(k, u), z(k, u);
+  k.fill(u, 1.0, p.data());
+  k.fill(u, 0.0, x.data());
+  k.fill(u, 1.0, r.data());
+  const int reps = u > 2000000 ? 10 : 30;
+  auto timed = [&](auto&& body) {
+    body();  // warm-up
+    std::vector<double> t;
+    for (int i = 0; i < reps; ++i) {
+      const auto t0 = clock_type::now();
+      body();
+      k.dot(1, q.data(), q.data());  // synchronises
+      t.push_back(seconds_since(t0));
+    }
+    return median(t);
+  };
+  const double e = static_cast<double>(sell.stored_entries()), n = static_cast<double>(u);
+  const double nnz = d.pattern().nnz;
+  const double row_ptr_bytes = so.chunk_size == 1 ? 4 * n : 0.0;
+  struct Phase {
+    std::string name;
+    double bytes, seconds;
+  };
+  std::vector<Phase> phases;
+  phases.push_back({"(a) q = A p, (p, q)", 12 * e + 24 * n + row_ptr_bytes,
+                    timed([&] { k.sell_spmv_dot(a, p.data(), q.data()); })});
+  phases.push_back({"(b) x, r, z update, (r, z), (r, r)", 64 * n,
+                    timed([&] { k.pcg_jacobi_update(u, 1e-300, p.data(), q.data(), sell.inverse_diagonal(), x.data(),
+                                                    r.data(), z.data()); })});
+  phases.push_back({"(c) p = z + b p", 24 * n, timed([&] { k.xpby(u, z.data(), 0.5, p.data()); })});
+  double fused_bytes = 0, fused_s = 0;
+  for (const Phase& ph : phases) fused_bytes += ph.bytes, fused_s += ph.seconds;
+  phases.push_back({"fused iteration (a + b + c)", fused_bytes, fused_s});
+  phases.push_back({"unfused CSR spmv (reference)", 12 * nnz + 20 * n,
+                    timed([&] { k.spmv(csr, p.data(), q.data()); })});
+  std::ostringstream o;
+  o << std::setprecision(4);
+  const std::string layout =
+      so.chunk_size == 1 ? "csr" : "sell-" + std::to_string(so.chunk_size) + "-" + std::to_string(so.sigma);
+  for (const Phase& ph : phases) {
+    const double gbs = ph.bytes / ph.seconds / 1e9;
+    o << "| " << description << " | " << layout << (so.reverse_cuthill_mckee ? " + rcm" : "") << " | " << ph.name
+      << " | " << ph.bytes / n << " | " << ph.seconds * 1e3 << " | " << gbs << " | " << gbs / copy_bw << " |\n";
+  }
+  return o.str();
 }
 
 /// A lobule block whose segment count is close to `target`: below one human lobule, a slab of it
@@ -415,17 +539,21 @@ int bench_command(const BenchArguments& args) {
   if (args.viscosity_law != "constant" || args.phase_separation != "none" || args.oxygen != "none")
     return bench_coupled(args, k);
   const double peak = measure_triad_bandwidth(k);
+  const double copy_bw = measure_copy_bandwidth(k);
   std::vector<double> sizes = args.sizes.empty() ? std::vector<double>{1e3, 1e4, 1e5, 1e6} : args.sizes;
   if (!args.network_file.empty() || !args.peer_grid.empty()) sizes.clear();
   if (!args.network_file.empty()) sizes = {0};
   for (int n : args.peer_grid) sizes.push_back(-n);  // negative: peer grid of side n
 
   std::ostringstream table;
-  table << "| network | segments | radius_sigma | unknowns | nnz | backend | preconditioner | reduced_unknowns | "
-           "amg_levels | assemble_s | setup_s | solve_s | total_s | iterations | GB/s | fraction_of_triad | cholmod_s |\n"
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  table << "| network | segments | radius_sigma | unknowns | nnz | backend | preconditioner | kernels | reduced_unknowns | "
+           "amg_levels | assemble_s | setup_s | solve_s | total_s | iterations | ms_per_iteration | bytes_per_iteration | "
+           "GB/s | fraction_of_copy | fraction_of_triad | bytes_per_segment | cholmod_s |\n"
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::ostringstream roofline;
+  roofline << "| network | layout | phase | bytes_per_unknown | ms | GB/s | fraction_of_copy |\n|---|---|---|---|---|---|---|\n";
   std::cout << "hepaflow bench: backend " << k.backend_name << ", triad bandwidth " << std::setprecision(4) << peak
-            << " GB/s, tolerance " << args.tolerance << "\n"
+            << " GB/s, copy bandwidth " << copy_bw << " GB/s, tolerance " << args.tolerance << "\n"
             << std::flush;
   for (double target : sizes) {
     std::string description;
@@ -440,6 +568,10 @@ int bench_command(const BenchArguments& args) {
     } else {
       base = lobule_block_near(target, &description);
     }
+    if (args.shuffle_nodes) {
+      base = shuffled_nodes(base);
+      description += ", nodes shuffled";
+    }
     for (double sigma : args.radius_sigma) {
       Network net = base;
       // Diameter spread: every radius times a lognormal factor exp(sigma Z), Z ~ N(0, 1) (fixed seed),
@@ -453,7 +585,24 @@ int bench_command(const BenchArguments& args) {
       BloodConfig blood;
       std::string cholmod = "-";
       bool cholmod_done = false;
+      // One row per preconditioner; the Jacobi one per kernel variant and (fused) unknown ordering.
+      struct Variant {
+        std::string preconditioner, kernels, ordering;
+      };
+      std::vector<Variant> variants;
       for (const std::string& preconditioner : args.preconditioners) {
+        if (preconditioner != "jacobi") {
+          variants.push_back({preconditioner, "", ""});
+          continue;
+        }
+        for (const std::string& kernels : args.jacobi_kernels) {
+          if (kernels == "unfused") variants.push_back({preconditioner, kernels, "none"});
+          else
+            for (const std::string& ordering : args.orderings) variants.push_back({preconditioner, kernels, ordering});
+        }
+      }
+      for (const Variant& variant : variants) {
+        const std::string& preconditioner = variant.preconditioner;
         SolverConfig solver;
         solver.method = "pcg";
         solver.preconditioner = preconditioner;
@@ -461,6 +610,7 @@ int bench_command(const BenchArguments& args) {
         solver.max_iterations = 10000000;
         std::vector<double> t_assemble, t_solve, t_total, t_setup;
         LinearSolveReport last;
+        double bytes_per_segment = 0;
         index_t unknowns = 0;
         double nnz = 0;
         for (int rep = 0; rep < std::max(1, args.repeat); ++rep) {
@@ -469,7 +619,14 @@ int bench_command(const BenchArguments& args) {
           FlowFields fields;
           fields.viscosity = DeviceArray<double>(k, net.num_segments());
           k.fill(net.num_segments(), blood.viscosity, fields.viscosity.data());
-          last = solve_flow(device_net, linear_solver_options(solver), fields);
+          LinearSolverOptions lso = linear_solver_options(solver);
+          if (!variant.kernels.empty()) lso.jacobi_kernels = variant.kernels;
+          lso.reverse_cuthill_mckee = variant.ordering == "rcm";
+          lso.sell_sigma = args.sell_sigma;
+          lso.sell_chunk = args.sell_chunk;
+          last = solve_flow(device_net, lso, fields);
+          bytes_per_segment = (network_and_field_bytes(device_net) + static_cast<double>(last.solver_bytes)) /
+                              static_cast<double>(net.num_segments());
           t_total.push_back(seconds_since(t0));
           t_assemble.push_back(last.seconds_assemble);
           t_solve.push_back(last.seconds_solve);
@@ -480,8 +637,15 @@ int bench_command(const BenchArguments& args) {
         const double solve_s = median(t_solve);
         // The byte count below is that of a Jacobi-PCG iteration; AMG iterations move more (cycle).
         const bool jacobi = last.preconditioner == "jacobi";
-        const double bytes = last.iterations * (12.0 * nnz + 156.0 * unknowns);
-        const double gbs = solve_s > 0 ? bytes / solve_s / 1e9 : 0.0;
+        // Minimum bytes per iteration (header): unfused 12 nnz + 156 n; fused 12 e + 112 n (+ 4 n csr).
+        const double e = last.sell_stored_entries;
+        const double bytes_per_iteration =
+            last.jacobi_kernels == "unfused" ? 12.0 * nnz + 156.0 * unknowns
+                                             : 12.0 * e + 112.0 * unknowns + (last.jacobi_kernels == "csr" ? 4.0 * unknowns : 0.0);
+        // Time per iteration without the one-off layout build (setup_s, first solve of a network).
+        const double iterate_s = solve_s - median(t_setup);
+        const double s_per_iteration = last.iterations > 0 ? iterate_s / last.iterations : 0.0;
+        const double gbs = s_per_iteration > 0 ? bytes_per_iteration / s_per_iteration / 1e9 : 0.0;
         if (!cholmod_done && args.direct && direct_solver_available() && net.num_segments() <= args.direct_max_segments) {
           solver.method = "direct";
           const auto t0 = clock_type::now();
@@ -494,24 +658,42 @@ int bench_command(const BenchArguments& args) {
         std::ostringstream row;
         row << std::setprecision(4) << "| " << description << " | " << net.num_segments() << " | " << sigma << " | "
             << unknowns << " | " << static_cast<long long>(nnz) << " | " << k.backend_name << " | "
-            << last.preconditioner << " | " << (jacobi ? std::string("-") : std::to_string(last.reduced_unknowns))
+            << last.preconditioner << " | "
+            << (jacobi ? last.jacobi_kernels + (last.jacobi_kernels != "unfused" && variant.ordering == "rcm" ? " + rcm" : "")
+                       : std::string("-"))
+            << " | " << (jacobi ? std::string("-") : std::to_string(last.reduced_unknowns))
             << " | " << (jacobi ? std::string("-") : std::to_string(last.amg_level_rows.size())) << " | "
             << median(t_assemble) << " | " << median(t_setup) << " | " << solve_s << " | " << median(t_total) << " | "
             << last.iterations << " | ";
         if (jacobi)
-          row << gbs << " | " << gbs / peak;
+          row << 1e3 * s_per_iteration << " | " << bytes_per_iteration << " | " << gbs << " | " << gbs / copy_bw << " | "
+              << gbs / peak;
         else
-          row << "- | -";
-        row << " | " << cholmod << " |\n";
+          row << 1e3 * s_per_iteration << " | - | - | - | -";
+        row << " | " << std::setprecision(4) << bytes_per_segment << " | " << cholmod << " |\n";
         std::cout << row.str() << std::flush;
         table << row.str();
+        if (args.roofline && jacobi && last.jacobi_kernels != "unfused") {
+          SellOptions so;
+          so.chunk_size = last.jacobi_kernels == "csr" ? 1 : args.sell_chunk;
+          so.sigma = args.sell_sigma <= 1 || so.chunk_size == 1
+                         ? 1
+                         : (args.sell_sigma + so.chunk_size - 1) / so.chunk_size * so.chunk_size;
+          so.reverse_cuthill_mckee = variant.ordering == "rcm";
+          roofline << roofline_rows(k, net, description, so, copy_bw);
+        }
       }
     }
   }
   std::ostringstream setting;
-  setting << "triad bandwidth " << peak << " GB/s, tolerance " << args.tolerance << ", median of " << args.repeat
-          << " runs";
-  append_results(args, k, setting.str(), table.str());
+  setting << "triad bandwidth " << peak << " GB/s, copy bandwidth " << copy_bw << " GB/s, tolerance " << args.tolerance
+          << ", median of " << args.repeat << " runs";
+  if (args.roofline) {
+    std::cout << "\n" << roofline.str() << std::flush;
+    append_results(args, k, setting.str(), table.str() + "\nPer-phase roofline (each kernel alone):\n\n" + roofline.str());
+  } else {
+    append_results(args, k, setting.str(), table.str());
+  }
   return 0;
 }
 

@@ -61,6 +61,12 @@ struct BenchArguments {
   std::vector<int> partition_parts; ///< with petsc: the partition's cut for these part counts (default 2..64)
   std::vector<std::string> preconditioners{"jacobi", "amg"};  ///< one row each
   std::vector<double> radius_sigma{0.0};  ///< lognormal diameter spread(s) applied to each network
+  std::vector<std::string> jacobi_kernels{"auto"};  ///< Jacobi rows: auto | sell | csr (fused) | unfused, one row each
+  std::vector<std::string> orderings{"rcm"};        ///< fused Jacobi rows: rcm | none, one row each
+  int sell_sigma = 256;             ///< SELL sorting window (rows)
+  int sell_chunk = 32;              ///< SELL chunk size C (rows)
+  bool shuffle_nodes = false;       ///< number the network's nodes at random first (a file in no useful order)
+  bool roofline = false;            ///< also time each fused Jacobi-PCG kernel alone (per-phase roofline table)
   std::string command_line;
 };
 int bench_command(const BenchArguments& args);

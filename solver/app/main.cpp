@@ -195,6 +195,20 @@ int hepaflow_main(int argc, char** argv) {
       ->check(CLI::IsMember({"jacobi", "amg"}));
   bench_cmd->add_option("--radius-sigma", bench.radius_sigma,
                         "Lognormal diameter spread(s): radii times exp(sigma Z), Z ~ N(0,1) (default 0)");
+  bench_cmd->add_option("--jacobi-kernels", bench.jacobi_kernels,
+                        "Jacobi-PCG kernels to time: sell (fused, SELL-C-sigma), csr (fused, CSR), unfused, "
+                        "auto (default: sell on cuda, csr on cpu)")
+      ->check(CLI::IsMember({"auto", "sell", "csr", "unfused"}));
+  bench_cmd->add_option("--ordering", bench.orderings, "Unknown numbering of the fused Jacobi solve: rcm none (default rcm)")
+      ->check(CLI::IsMember({"rcm", "none"}));
+  bench_cmd->add_option("--sell-sigma", bench.sell_sigma, "SELL sorting window in rows (1: none; rounded up to a multiple of the chunk size; default 256)")
+      ->check(CLI::Range(1, 1 << 30));
+  bench_cmd->add_option("--sell-chunk", bench.sell_chunk, "SELL chunk size C in rows (default 32, a CUDA warp)")
+      ->check(CLI::Range(1, 1024));
+  bench_cmd->add_flag("--shuffle-nodes", bench.shuffle_nodes,
+                      "Renumber the network's nodes at random first (as a file in no useful order)");
+  bench_cmd->add_flag("--roofline", bench.roofline,
+                      "Also time each fused Jacobi-PCG kernel alone: bytes, GB/s, fraction of the copy bandwidth");
   bool no_direct = false;
   bench_cmd->add_flag("--no-direct", no_direct, "Skip the CHOLMOD peer");
 

@@ -9,6 +9,8 @@
 #include "hepaflow/config/case_config.hpp"
 #include "hepaflow/device_array.hpp"
 #include "hepaflow/flow/flow_solver.hpp"
+#include "hepaflow/linear/pcg.hpp"
+#include "hepaflow/linear/sell.hpp"
 #include "hepaflow/simulation/remodelling_run.hpp"
 #include "hepaflow/simulation/steady_flow.hpp"
 #include "test_networks.hpp"
@@ -328,6 +330,50 @@ TEST(CudaRemodel, TherapyRunHistoryMatchesCpu) {
     EXPECT_NEAR(a.cpa_mean, b.cpa_mean, 1e-10);
     EXPECT_NEAR(a.function_index, b.function_index, 1e-8);
   }
+}
+
+TEST(CudaKernels, SellAndFusedJacobiPcgKernelsMatchCpu) {
+  REQUIRE_CUDA(gpu);
+  const KernelSet& cpu = kernels::cpu::kernel_set();
+  // The reduced system of a random network in SELL-32-1 with RCM, on both backends.
+  const Network net = test::random_network(20000, 41);
+  std::vector<double> results[2][6];
+  double dots[2][3];
+  int iterations[2];
+  int b = 0;
+  for (const KernelSet* k : {&cpu, gpu}) {
+    DeviceNetwork dev(*k, net);
+    const std::size_t m = net.num_segments(), u = static_cast<std::size_t>(dev.unknowns());
+    DeviceArray<double> mu(*k, std::vector<double>(m, 3.5e-3)), g(*k, m), values(*k, static_cast<std::size_t>(dev.pattern().nnz));
+    k->poiseuille_conductance(m, dev.radius.data(), dev.length.data(), mu.data(), g.data());
+    k->assemble_laplacian(dev.pattern(), g.data(), values.data());
+    SellMatrix s(*k, dev.row_ptr.download(), dev.col.download(), SellOptions{});
+    s.fill(values.data());
+    DeviceArray<double> p(*k, random_vector(u, 42)), q(*k, u), x(*k, random_vector(u, 43)), r(*k, random_vector(u, 44)),
+        z(*k, u), y(*k, u);
+    k->sell_spmv(s.view(), p.data(), y.data());
+    dots[b][0] = k->sell_spmv_dot(s.view(), p.data(), q.data());
+    const kernels::DotPair d = k->pcg_jacobi_update(u, 0.3, p.data(), q.data(), s.inverse_diagonal(), x.data(), r.data(), z.data());
+    dots[b][1] = d.rz;
+    dots[b][2] = d.rr;
+    results[b][0] = y.download();
+    results[b][1] = q.download();
+    results[b][2] = x.download();
+    results[b][3] = r.download();
+    results[b][4] = z.download();
+    // The fused solve itself.
+    DeviceArray<double> rhs(*k, random_vector(u, 45)), sol(*k, std::vector<double>(u, 0.0));
+    double reached = 0;
+    iterations[b] = jacobi_pcg_fused(*k, s.view(), s.inverse_diagonal(), rhs.data(), sol.data(), 1e-10, 100000, &reached);
+    results[b][5] = sol.download();
+    ++b;
+  }
+  const char* names[] = {"sell_spmv", "sell_spmv_dot q", "update x", "update r", "update z", "fused pcg x"};
+  for (int i = 0; i < 5; ++i) expect_close(results[0][i], results[1][i], 1e-13, names[i]);
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(dots[0][i], dots[1][i], 1e-12 * std::abs(dots[0][i])) << i;
+  EXPECT_GT(iterations[0], 0);
+  EXPECT_LE(std::abs(iterations[0] - iterations[1]), 1);
+  expect_close(results[0][5], results[1][5], 1e-8, names[5]);
 }
 
 TEST(CudaKernels, GatherScatterAndRowIndexedUpdateMatchCpu) {

@@ -8,8 +8,10 @@
 #include "hepaflow/linear/amg.hpp"
 #include "hepaflow/linear/low_degree_elimination.hpp"
 #include "hepaflow/linear/pcg.hpp"
+#include "hepaflow/linear/sell.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -58,10 +60,16 @@ struct PressureSolverState {
   std::unique_ptr<AmgHierarchy> amg;
   int iterations_after_build = -1;  ///< PCG iterations of the first solve after the last full build
   int last_iterations = 0;
+  // Fused Jacobi-PCG: the SELL layout of this network's pattern (built once, refilled every solve).
+  std::uint64_t sell_network = 0;  ///< DeviceNetwork::instance() of the layout's network
+  index_t sell_unknowns = -1, sell_nnz = -1;
+  std::unique_ptr<SellMatrix> sell;
 };
 
 DeviceNetwork::DeviceNetwork(const KernelSet& k, const Network& net)
     : segment_ids(net.segment_id), node_ids(net.node_id), k_(&k), nodes_(net.num_nodes()), segments_(net.num_segments()) {
+  static std::atomic<std::uint64_t> instances{0};
+  instance_ = ++instances;
   const std::size_t n = nodes_, m = segments_;
   // Boundary values per node.
   std::vector<double> pressure_bc(n, 0.0), inflow(n, 0.0);
@@ -275,11 +283,59 @@ LinearSolveReport solve_flow(const DeviceNetwork& net, const LinearSolverOptions
     DeviceCsr reduced;
     DeviceArray<double> work, reduced_b, reduced_x;
     PressureSolverState* state = nullptr;
-    if (preconditioner == "jacobi") {
+    SellMatrix* sell = nullptr;
+    DeviceArray<double> b_sell, x_sell;
+    const std::string jacobi_kernels = options.jacobi_kernels != "auto" ? options.jacobi_kernels
+                                       : std::string(k.backend_name) == "cuda" ? "sell"
+                                                                                : "csr";
+    if (preconditioner == "jacobi" && jacobi_kernels == "unfused") {
+      report.jacobi_kernels = "unfused";
       inv_diag = DeviceArray<double>(k, u);
       k.inverse_diagonal(a, inv_diag.data());
       inner = [&](const double* b, double* x_out, double tol, int budget, double* reached) {
         return jacobi_pcg(k, a, inv_diag.data(), b, x_out, tol, budget, reached);
+      };
+      // CSR values, rhs x residual correction, pcg's r z p q, inv_diag
+      report.solver_bytes = 8 * static_cast<std::size_t>(pattern.nnz) + 8 * (4 + 4 + 1) * u;
+    } else if (preconditioner == "jacobi") {
+      if (jacobi_kernels != "sell" && jacobi_kernels != "csr")
+        throw InputError("unknown Jacobi-PCG kernels '" + jacobi_kernels + "' (expected auto, sell, csr or unfused)");
+      report.jacobi_kernels = jacobi_kernels;
+      // The SELL layout of this network's pattern, kept in the solver state across solves.
+      if (!f.solver_state) f.solver_state = std::make_shared<PressureSolverState>();
+      PressureSolverState& st = *f.solver_state;
+      SellOptions so;
+      so.chunk_size = jacobi_kernels == "csr" ? 1 : std::max(1, options.sell_chunk);
+      // sigma: 1, or rounded up to a multiple of the chunk size (sorting windows hold whole chunks)
+      so.sigma = options.sell_sigma <= 1 ? 1 : (options.sell_sigma + so.chunk_size - 1) / so.chunk_size * so.chunk_size;
+      so.reverse_cuthill_mckee = options.reverse_cuthill_mckee;
+      const bool same = st.sell && st.sell_network == net.instance() && st.sell_unknowns == net.unknowns() &&
+                        st.sell_nnz == pattern.nnz && st.sell->options().chunk_size == so.chunk_size &&
+                        st.sell->options().sigma == so.sigma &&
+                        st.sell->options().reverse_cuthill_mckee == so.reverse_cuthill_mckee;
+      if (!same) {
+        const auto t_setup = clock_type::now();
+        st.sell = std::make_unique<SellMatrix>(k, net.row_ptr.download(), net.col.download(), so);
+        st.sell_network = net.instance();
+        st.sell_unknowns = net.unknowns();
+        st.sell_nnz = pattern.nnz;
+        report.seconds_setup = seconds_since(t_setup);
+      }
+      sell = st.sell.get();
+      sell->fill(values.data());
+      report.sell_stored_entries = static_cast<index_t>(sell->stored_entries());
+      b_sell = DeviceArray<double>(k, u);
+      x_sell = DeviceArray<double>(k, u);
+      // + CSR values, rhs x residual correction, jacobi_pcg_fused's r z p q, b and x renumbered
+      report.solver_bytes = sell->bytes() + 8 * static_cast<std::size_t>(pattern.nnz) + 8 * (4 + 4 + 2) * u;
+      inner = [&, sell](const double* b, double* x_out, double tol, int budget, double* reached) {
+        // Renumbered vectors in, the solution back to the network's numbering (two gathers, one scatter).
+        k.gather(u, sell->order(), b, b_sell.data());
+        k.gather(u, sell->order(), x_out, x_sell.data());
+        const int it = jacobi_pcg_fused(k, sell->view(), sell->inverse_diagonal(), b_sell.data(), x_sell.data(), tol,
+                                        budget, reached);
+        k.scatter(u, sell->order(), x_sell.data(), x_out);
+        return it;
       };
     } else {
       const auto t_setup = clock_type::now();

@@ -50,4 +50,47 @@ int pcg(const KernelSet& k, std::size_t n, const LinearOperator& a, const double
   return -max_iterations;
 }
 
+int jacobi_pcg_fused(const KernelSet& k, const kernels::SellView& a, const double* inv_diag, const double* b, double* x,
+                     double tolerance, int max_iterations, double* relative_residual_reached) {
+  const std::size_t n = static_cast<std::size_t>(a.rows);
+  DeviceArray<double> r(k, n), z(k, n), p(k, n), q(k, n);
+  k.sell_spmv(a, x, q.data());
+  k.copy_on_device(r.data(), b, n * sizeof(double));
+  k.axpy(n, -1.0, q.data(), r.data());  // r = b - A x
+  const double b_norm = std::sqrt(k.dot(n, b, b));
+  if (b_norm == 0.0) {
+    k.fill(n, 0.0, x);
+    *relative_residual_reached = 0.0;
+    return 0;
+  }
+  // alpha = 0: only z = D^-1 r with (r, z) and (r, r) (p zeroed: 0 * uninitialised memory may be NaN).
+  k.fill(n, 0.0, p.data());
+  kernels::DotPair d = k.pcg_jacobi_update(n, 0.0, p.data(), q.data(), inv_diag, x, r.data(), z.data());
+  double r_norm = std::sqrt(d.rr);
+  if (r_norm <= tolerance * b_norm) {
+    *relative_residual_reached = r_norm / b_norm;
+    return 0;
+  }
+  k.copy_on_device(p.data(), z.data(), n * sizeof(double));
+  double rz = d.rz;
+  for (int it = 1; it <= max_iterations; ++it) {
+    const double pq = k.sell_spmv_dot(a, p.data(), q.data());  // (a)
+    if (!(pq > 0.0) || !std::isfinite(pq)) {
+      *relative_residual_reached = r_norm / b_norm;
+      return -it;
+    }
+    const double alpha = rz / pq;
+    d = k.pcg_jacobi_update(n, alpha, p.data(), q.data(), inv_diag, x, r.data(), z.data());  // (b)
+    r_norm = std::sqrt(d.rr);
+    if (r_norm <= tolerance * b_norm) {
+      *relative_residual_reached = r_norm / b_norm;
+      return it;
+    }
+    k.xpby(n, z.data(), d.rz / rz, p.data());  // (c)
+    rz = d.rz;
+  }
+  *relative_residual_reached = r_norm / b_norm;
+  return -max_iterations;
+}
+
 }  // namespace hepaflow

@@ -33,8 +33,11 @@ constexpr PerElement device_network{56, 44};
 constexpr PerElement device_network_build_transient{24, 33};
 // FlowFields (viscosity, conductance, flow, velocity, shear | pressure), haematocrit and its initial copy.
 constexpr PerElement flow_fields{56, 8};
-// One pressure solve: matrix values (nnz), rhs, x, residual, correction; PCG: r, z, p, q, 1/diag.
-constexpr PerElement pressure_solve_transient{16, 88};
+// One pressure solve: matrix values (nnz), rhs, x, residual, correction; PCG: r, z, p, q, 1/diag;
+// and the fused Jacobi-PCG's layout (hepaflow/linear/sell.hpp, kept in FlowFields between solves):
+// val + col + fill map per off-diagonal entry (~2 per segment, 16 B each), diagonal source, order,
+// chunk pointers, diag (4 + 4 + 4 + 8 B per node), b and x renumbered (16 B per node).
+constexpr PerElement pressure_solve_transient{16 + 32, 88 + 36};
 // Host copies of the solution (SteadyFlowResult: flow, velocity, shear, viscosity, Hd | pressure).
 constexpr PerElement flow_result{40, 8};
 // Rheology loop: old flows, new Hd; one flow graph (host build + backend copy) and the downloaded flows.

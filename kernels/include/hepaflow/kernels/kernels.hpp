@@ -25,6 +25,30 @@ struct CsrView {
   const double* val = nullptr;       ///< nnz
 };
 
+/// Sliced ELLPACK matrix, SELL-C-sigma (Kreutzer, Hager, Wellein, Fehske & Bishop 2014, "A unified
+/// sparse matrix data format for efficient general sparse matrix-vector multiplication on modern
+/// processors with wide SIMD units", SIAM J Sci Comput 36:C401): rows are cut into chunks of C
+/// consecutive rows; each chunk stores its off-diagonal entries column-major, padded to the longest
+/// row of the chunk, so the C lanes of a chunk read consecutive addresses (coalesced on a GPU).
+/// Entry j of row i lies at chunk_ptr[i / C] + j C + i % C. Padding entries have val 0 and col i
+/// (a read that is already cached). The diagonal is kept apart (diag). The sigma-sorting of the
+/// rows (longest first within windows of sigma rows) is part of the numbering of the rows, which is
+/// the caller's (hepaflow/linear/sell.hpp); SELL-1-1 is CSR without the diagonal.
+struct SellView {
+  index_t rows = 0;
+  index_t chunk_size = 32;              ///< C
+  const index_t* chunk_ptr = nullptr;   ///< ceil(rows / C) + 1 entry offsets (multiples of C)
+  const index_t* col = nullptr;         ///< chunk_ptr[last] padded off-diagonal entries
+  const double* val = nullptr;
+  const double* diag = nullptr;         ///< rows
+};
+
+/// Two dot products of one pass (the fused Jacobi-PCG update).
+struct DotPair {
+  double rz = 0;  ///< (r, z)
+  double rr = 0;  ///< (r, r)
+};
+
 /// Pattern of the reduced nodal (graph Laplacian) system of a network, with the maps needed to
 /// fill its values from segment conductances by gathers only (race-free on every backend).
 struct LaplacianPattern {
@@ -162,6 +186,19 @@ struct KernelSet {
   /// x and y may alias when no row i is also a column read by another row of the same call (the
   /// low-degree elimination's levels are independent sets; the AMG prolongation has x != y).
   void (*csr_gather_update)(const CsrView& a, const index_t* rows, const double* row_scale, const double* x, double* y);
+  /// y = A x for a SELL-C-sigma matrix.
+  void (*sell_spmv)(const SellView& a, const double* x, double* y);
+  // ---- fused Jacobi-PCG (three kernels per iteration; hepaflow/linear/pcg.hpp jacobi_pcg_fused) --
+  /// (a) q = A p and the return value (p, q) in one pass.
+  double (*sell_spmv_dot)(const SellView& a, const double* p, double* q);
+  /// (b) x += alpha p, r -= alpha q, z = inv_diag .* r in one pass; returns (r, z) and (r, r) of the
+  /// updated r. (c) is xpby: p = z + beta p.
+  DotPair (*pcg_jacobi_update)(std::size_t n, double alpha, const double* p, const double* q, const double* inv_diag,
+                               double* x, double* r, double* z);
+  /// dst[r] = index[r] >= 0 ? src[index[r]] : 0 for r in [0, n) (fills SELL values from CSR values).
+  void (*gather_or_zero)(std::size_t n, const index_t* index, const double* src, double* dst);
+  /// y = 1 / x where x != 0, 1 where x == 0 (the Jacobi preconditioner from a diagonal, as inverse_diagonal).
+  void (*reciprocal)(std::size_t n, const double* x, double* y);
   /// dst[r] = src[index[r]] for r in [0, n)
   void (*gather)(std::size_t n, const index_t* index, const double* src, double* dst);
   /// dst[index[r]] = src[r] for r in [0, n) (index entries distinct)

@@ -4,6 +4,7 @@
 // solved by preconditioned CG on the backend (Jacobi, or low-degree elimination + smoothed-aggregation
 // AMG) or by a CHOLMOD sparse Cholesky (direct),
 // then flows, velocities, wall shear stresses and network-level metrics.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ class DeviceNetwork {
   std::size_t nodes() const { return nodes_; }
   std::size_t segments() const { return segments_; }
   index_t unknowns() const { return unknowns_; }
+  /// A number no other DeviceNetwork of this process has (kept by moves): keys solver state that
+  /// belongs to one network pattern (an address may be reused by a later network).
+  std::uint64_t instance() const { return instance_; }
 
   DeviceArray<index_t> from, to;              ///< segment end nodes
   DeviceArray<double> radius, length;         ///< [m]
@@ -43,6 +47,7 @@ class DeviceNetwork {
   const KernelSet* k_;
   std::size_t nodes_ = 0, segments_ = 0;
   index_t unknowns_ = 0, nnz_ = 0;
+  std::uint64_t instance_ = 0;
 };
 
 struct LinearSolverOptions {
@@ -56,6 +61,19 @@ struct LinearSolverOptions {
   /// Start PCG from the pressures already in FlowFields (the previous solve of the same network:
   /// rheology iterations), and keep the AMG aggregates between such solves.
   bool warm_start = true;
+  /// Jacobi-PCG kernels: "sell" (three fused kernels per iteration on the SELL-C-sigma layout,
+  /// hepaflow/linear/sell.hpp), "csr" (the same fused kernels on SELL-1-1, i.e. CSR with the diagonal
+  /// apart), "unfused" (pcg()'s BLAS-1 chain on CSR), "auto": sell on cuda (coalesced warps), csr on
+  /// cpu (measured faster there: bench/results/2026-11-24_fused-pcg-cpu-2core.md). Not a case-file
+  /// key: benchmarks and tests set it.
+  std::string jacobi_kernels = "auto";
+  /// Fused Jacobi kernels: number the unknowns by reverse Cuthill-McKee inside the solve (results
+  /// come back in the network's node order), and the SELL sorting window sigma (rows; 1 = none).
+  bool reverse_cuthill_mckee = true;
+  /// 256: padding 2 % instead of 14 % on lobule blocks (rows of 2-6 off-diagonals; measured,
+  /// bench/results/2026-11-24_fused-pcg-cpu-2core.md).
+  int sell_sigma = 256;
+  int sell_chunk = 32;  ///< "sell": rows per chunk C (32: a CUDA warp)
 };
 
 /// The preconditioner used when LinearSolverOptions::preconditioner is "auto".
@@ -78,6 +96,9 @@ struct LinearSolveReport {
   int elimination_rounds = 0;    ///< amg: independent-set rounds of that elimination
   std::vector<index_t> amg_level_rows;  ///< amg: rows per level, finest (= reduced_unknowns) first
   double operator_complexity = 0;       ///< amg: nonzeros of all levels / nonzeros of the finest
+  std::string jacobi_kernels;           ///< jacobi: the kernels used ("sell", "csr", "unfused")
+  index_t sell_stored_entries = 0;      ///< jacobi, fused: off-diagonal entries stored (with padding)
+  std::size_t solver_bytes = 0;         ///< backend bytes the pressure solve allocated (matrix, layout, vectors)
 };
 
 /// Preconditioner state kept between solves of one network (flow_solver.cpp).
