@@ -111,11 +111,14 @@ double spectral_radius_dinv_a(const HostCsr& a, const std::vector<double>& d) {
 /// spread over decades, aggregates grow along the high-conductance paths and stop at links much
 /// weaker than those around them (the aggregates the pressure error is nearly constant on).
 /// Measured iterations (bench, lobule 1e5 / peer grid 48^3 at sigma 0, 0.5, 1; unsmoothed
-/// aggregation, K-cycle, 2 sweeps): theta 0.7: 17/14/14 and 16/17/16; 0.5: 17/16/16 and 18/19/20;
-/// with 1 sweep, 0.5: 21/22/16 and 22/24/22, 0.25: 22/30/36 and 23/30/42; Vanek's diagonal test at
-/// 0.08: 15/27/27 and 23/43/54; the one-sided row test (strong for either row) at 0.25: 20/66/145
-/// and 24/77/400. theta 0.7 also keeps the count flat from 1e3 to 1e5 segments (peer grids,
-/// pressure_preconditioner_test): 10, 12, 13 where 0.5 gives 10, 14, 14.
+/// aggregation, K-cycle): 2 sweeps, theta 0.7: 17/14/14 and 16/17/16; theta 0.5: 17/16/16 and
+/// 18/19/20. 1 sweep: theta 0.5: 21/22/16 and 22/24/22; 0.25: 22/30/36 and 23/30/42; Vanek's
+/// diagonal test at 0.08: 15/27/27 and 23/43/54; the one-sided row test (strong for either row) at
+/// 0.25: 20/66/145 and 24/77/400. theta 0.7 also gives the smaller counts on the peer grids of
+/// pressure_preconditioner_test (1e3..1e5 segments, sigma 0: 10, 12, 13 against 10, 14, 14 at 0.5;
+/// measured before flow_solver's tolerance margin, which adds about one iteration). Nodes without
+/// any strong link stay singleton aggregates: attaching them to their largest neighbour's aggregate
+/// coarsens 3x faster at sigma 1 but took 154 iterations instead of 14 (lobule 1e6).
 std::vector<char> strength(const HostCsr& a, double theta) {
   const index_t n = a.rows;
   std::vector<char> s(a.nnz(), 0);
