@@ -12,6 +12,10 @@ struct XpbyOp {
   double b;
   HF_HOST_DEVICE double operator()(double x, double y) const { return x + b * y; }
 };
+struct AxpbyOp {
+  double a, b;
+  HF_HOST_DEVICE double operator()(double x, double y) const { return a * x + b * y; }
+};
 struct MultiplyOp {
   HF_HOST_DEVICE double operator()(double x, double y) const { return x * y; }
 };
@@ -31,6 +35,9 @@ inline void axpy(std::size_t n, double a, const double* x, double* y) {
 }
 inline void xpby(std::size_t n, const double* x, double b, double* y) {
   thrust::transform(thrust::device, x, x + n, y, y, XpbyOp{b});
+}
+inline void axpby(std::size_t n, double a, const double* x, double b, double* y) {
+  thrust::transform(thrust::device, x, x + n, y, y, AxpbyOp{a, b});
 }
 inline void multiply(std::size_t n, const double* x, const double* y, double* z) {
   thrust::transform(thrust::device, x, x + n, y, z, MultiplyOp{});
@@ -750,6 +757,7 @@ inline KernelSet common_kernel_set() {
   k.dot = &dot;
   k.axpy = &axpy;
   k.xpby = &xpby;
+  k.axpby = &axpby;
   k.multiply = &multiply;
   k.max_abs = &max_abs;
   k.scan_non_finite = &scan_non_finite;

@@ -57,6 +57,9 @@ TEST(CudaKernels, VectorAlgebraMatchesCpu) {
   cpu.xpby(n, xc.data(), -1.3, yc.data());
   gpu->xpby(n, xg.data(), -1.3, yg.data());
   expect_close(yc.download(), yg.download(), 1e-15, "xpby");
+  cpu.axpby(n, 0.3, xc.data(), -1.1, yc.data());
+  gpu->axpby(n, 0.3, xg.data(), -1.1, yg.data());
+  expect_close(yc.download(), yg.download(), 1e-15, "axpby");
   DeviceArray<double> zc(cpu, n), zg(*gpu, n);
   cpu.multiply(n, xc.data(), yc.data(), zc.data());
   gpu->multiply(n, xg.data(), yg.data(), zg.data());

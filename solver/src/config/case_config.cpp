@@ -309,9 +309,9 @@ const std::vector<Key>& schema() {
       key("solver", "preconditioner", Kind::choice).of({"auto", "jacobi", "amg"}).def("\"auto\"")
           .says("Preconditioner of solver.method = \"pcg\" (and \"auto\"): jacobi (diagonal; few setup costs, "
                 "iterations grow with network size and diameter spread), amg (exact elimination of unbranched "
-                "chains and dangling trees, then smoothed-aggregation AMG V-cycles on the reduced system; "
-                "iterations nearly flat in size and diameter spread), auto = jacobi (see "
-                "bench/results/2026-11-24_precond-cpu-2core.md). Both run on the chosen backend.")
+                "chains and dangling trees, then aggregation AMG K-cycles with flexible CG on the reduced system; "
+                "iterations flat in size and diameter spread), auto = jacobi (see "
+                "bench/results/2026-11-24_amg-v2-cpu-2core.md). Both run on the chosen backend.")
           .to([](CaseConfig& c, const Value& v) { c.solver.preconditioner = v.text; }),
       key("solver", "petsc_options", Kind::string).def("\"\"")
           .says("PETSc options for solver.method = \"petsc\" (e.g. \"-ksp_type cg -pc_type jacobi\"); "

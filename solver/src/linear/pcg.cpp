@@ -7,8 +7,8 @@
 namespace hepaflow {
 
 int pcg(const KernelSet& k, std::size_t n, const LinearOperator& a, const double* b, double* x, double tolerance,
-        int max_iterations, double* relative_residual_reached) {
-  DeviceArray<double> r(k, n), z(k, n), p(k, n), q(k, n);
+        int max_iterations, double* relative_residual_reached, bool flexible) {
+  DeviceArray<double> r(k, n), z(k, n), p(k, n), q(k, n), r_old(k, flexible ? n : 0);
   a.apply(x, q.data());
   k.copy_on_device(r.data(), b, n * sizeof(double));
   k.axpy(n, -1.0, q.data(), r.data());  // r = b - A x
@@ -34,6 +34,7 @@ int pcg(const KernelSet& k, std::size_t n, const LinearOperator& a, const double
       return -it;
     }
     const double alpha = rz / pq;
+    if (flexible) k.copy_on_device(r_old.data(), r.data(), n * sizeof(double));
     k.axpy(n, alpha, p.data(), x);
     k.axpy(n, -alpha, q.data(), r.data());
     r_norm = std::sqrt(k.dot(n, r.data(), r.data()));
@@ -43,7 +44,8 @@ int pcg(const KernelSet& k, std::size_t n, const LinearOperator& a, const double
     }
     a.precondition(r.data(), z.data());
     const double rz_new = k.dot(n, r.data(), z.data());
-    k.xpby(n, z.data(), rz_new / rz, p.data());
+    const double beta = flexible ? (rz_new - k.dot(n, r_old.data(), z.data())) / rz : rz_new / rz;
+    k.xpby(n, z.data(), beta, p.data());
     rz = rz_new;
   }
   *relative_residual_reached = r_norm / b_norm;

@@ -163,6 +163,8 @@ struct KernelSet {
   void (*axpy)(std::size_t n, double a, const double* x, double* y);
   /// y = x + b*y
   void (*xpby)(std::size_t n, const double* x, double b, double* y);
+  /// y = a*x + b*y (the AMG K-cycle's combinations)
+  void (*axpby)(std::size_t n, double a, const double* x, double b, double* y);
   /// z = x .* y
   void (*multiply)(std::size_t n, const double* x, const double* y, double* z);
   /// max |x_i|

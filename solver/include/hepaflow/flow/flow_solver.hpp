@@ -1,8 +1,8 @@
 #pragma once
 // Steady Poiseuille flow in a vessel network (MODEL.md §2): conductances G = pi r^4/(8 mu L), the
 // reduced weighted graph Laplacian with Dirichlet (pressure) and Neumann (inflow) boundary nodes,
-// solved by preconditioned CG on the backend (Jacobi, or low-degree elimination + smoothed-aggregation
-// AMG) or by a CHOLMOD sparse Cholesky (direct),
+// solved by preconditioned CG on the backend (Jacobi, or low-degree elimination + aggregation AMG
+// K-cycles with flexible CG) or by a CHOLMOD sparse Cholesky (direct),
 // then flows, velocities, wall shear stresses and network-level metrics.
 #include <cstdint>
 #include <memory>
@@ -53,7 +53,7 @@ class DeviceNetwork {
 struct LinearSolverOptions {
   std::string method = "auto";   ///< "auto" (pcg) | "pcg" | "direct" | "petsc" (distributed over MPI ranks)
   /// PCG preconditioner: "jacobi" (diagonal) | "amg" (exact elimination of degree-1/2 nodes, then
-  /// smoothed-aggregation AMG V-cycles on the reduced system) | "auto" (the default of the two).
+  /// aggregation AMG K-cycles, flexible CG, on the reduced system) | "auto" (the default of the two).
   std::string preconditioner = "auto";
   double tolerance = 1e-10;      ///< relative residual ||b - A x||_2 / ||b||_2
   int max_iterations = 200000;

@@ -21,8 +21,12 @@ struct LinearOperator {
 /// satisfies ||r||_2 <= tolerance ||b||_2. Returns the iterations done, negative when it stopped
 /// without converging (iteration limit, or breakdown: p^T A p <= 0 or NaN); *relative_residual_reached
 /// receives the last ||r|| / ||b||.
+/// `flexible`: for a preconditioner that is not a fixed linear operator (the AMG K-cycle's inner
+/// Krylov steps), beta = z_new.(r_new - r_old) / z_old.r_old (Polak-Ribiere form; flexible CG,
+/// Notay 2000, SIAM J. Sci. Comput. 22:1444, with one retained direction; Golub & Ye 1999), at one
+/// extra vector copy and dot product per iteration.
 int pcg(const KernelSet& k, std::size_t n, const LinearOperator& a, const double* b, double* x, double tolerance,
-        int max_iterations, double* relative_residual_reached);
+        int max_iterations, double* relative_residual_reached, bool flexible = false);
 
 /// Jacobi-PCG with the iteration in three fused kernels instead of pcg()'s chain of seven (one SpMV,
 /// three dots, two axpys, a multiply and an xpby): (a) q = A p with (p, q)  [KernelSet::sell_spmv_dot],
