@@ -21,6 +21,7 @@
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -167,7 +168,10 @@ def kill_test(hepaflow, case, work, kills_wanted):
                     same_results(folder, reference, f"chain {chains}")
                 break
             folder_is_consistent(folder, f"kill {kills}")
-            has_checkpoint = any(f.startswith("checkpoint_") for f in os.listdir(folder)) if os.path.isdir(folder) else False
+            # A complete checkpoint only: a kill during its atomic write leaves checkpoint_NNNNNN.hfck.tmp.PID,
+            # which --resume ignores (and removes).
+            has_checkpoint = (any(re.fullmatch(r"checkpoint_\d{6}\.hfck", f) for f in os.listdir(folder))
+                              if os.path.isdir(folder) else False)
             if has_checkpoint:
                 resumes += 1
                 command = ["run", "--resume", folder, "-q"]
