@@ -6,15 +6,23 @@
 
 namespace hepaflow {
 
+namespace {
+/// r = b - q with q = A x on entry; returns ||b||. b = 0: x = 0 is the solution (set here).
+double start_residual(const KernelSet& k, std::size_t n, const double* b, const double* q, double* r, double* x) {
+  k.copy_on_device(r, b, n * sizeof(double));
+  k.axpy(n, -1.0, q, r);
+  const double b_norm = std::sqrt(k.dot(n, b, b));
+  if (b_norm == 0.0) k.fill(n, 0.0, x);
+  return b_norm;
+}
+}  // namespace
+
 int pcg(const KernelSet& k, std::size_t n, const LinearOperator& a, const double* b, double* x, double tolerance,
         int max_iterations, double* relative_residual_reached, bool flexible) {
   DeviceArray<double> r(k, n), z(k, n), p(k, n), q(k, n), r_old(k, flexible ? n : 0);
   a.apply(x, q.data());
-  k.copy_on_device(r.data(), b, n * sizeof(double));
-  k.axpy(n, -1.0, q.data(), r.data());  // r = b - A x
-  const double b_norm = std::sqrt(k.dot(n, b, b));
+  const double b_norm = start_residual(k, n, b, q.data(), r.data(), x);
   if (b_norm == 0.0) {
-    k.fill(n, 0.0, x);
     *relative_residual_reached = 0.0;
     return 0;
   }
@@ -57,11 +65,8 @@ int jacobi_pcg_fused(const KernelSet& k, const kernels::SellView& a, const doubl
   const std::size_t n = static_cast<std::size_t>(a.rows);
   DeviceArray<double> r(k, n), z(k, n), p(k, n), q(k, n);
   k.sell_spmv(a, x, q.data());
-  k.copy_on_device(r.data(), b, n * sizeof(double));
-  k.axpy(n, -1.0, q.data(), r.data());  // r = b - A x
-  const double b_norm = std::sqrt(k.dot(n, b, b));
+  const double b_norm = start_residual(k, n, b, q.data(), r.data(), x);
   if (b_norm == 0.0) {
-    k.fill(n, 0.0, x);
     *relative_residual_reached = 0.0;
     return 0;
   }
