@@ -48,5 +48,10 @@ results="$out/bench_$(date -u +%Y-%m-%d)_gpu.md"
   --jacobi-kernels unfused csr sell --ordering rcm --roofline -o "$results"
 ./build-gpu/bin/hepaflow bench --backend cuda --sizes 1e7 --no-direct --preconditioner jacobi \
   --jacobi-kernels unfused csr sell --ordering rcm --roofline -o "$results"
+# iteration flatness across size and diameter spread (issue 8: +-30 % from 1e5 to 1e8, sigma 0..1)
+./build-gpu/bin/hepaflow bench --backend cuda --sizes 1e5 1e6 1e7 --radius-sigma 0 0.5 1 --no-direct \
+  --tolerance 1e-8 -o "$results"
+# transport sweeps: levels, launches and sweep times (issue 8: < 5 ms on a 1e7-segment block)
+./build-gpu/bin/hepaflow bench --backend cuda --transport --sizes 1e5 1e6 1e7 --repeat 3 -o "$results"
 ./build-gpu/bin/hepaflow bench --backend cpu --sizes 1e5 1e6 --no-direct -o "$results"
 cat "$results"
