@@ -17,18 +17,21 @@ command -v xvfb-run >/dev/null || { echo "no DISPLAY and no xvfb-run: apt-get in
 # xvfb-run -a picks the first free display from --server-num on; two xvfb-runs starting at the same
 # moment can pick the same one, and one of them then fails with "bad X server connection". Start
 # from a random display number and run again (the scripts write their outputs atomically) when the
-# failure was the X server's.
+# failure was the X server's. The private server runs with access control off (-ac): the
+# connection then does not depend on xvfb-run's xauth cookie, whose file locking can time out on
+# a loaded machine (three attempts in a row failed with "bad X server connection" under CI load).
 err=$(mktemp)
 trap 'rm -f "$err"' EXIT
 rc=0
-for attempt in 1 2 3; do
+attempts=5
+for attempt in $(seq 1 $attempts); do
   rc=0
-  xvfb-run -a -n $((100 + RANDOM % 800)) -s "-screen 0 1280x1024x24" pvbatch "$@" 2>"$err" || rc=$?
+  xvfb-run -a -n $((100 + RANDOM % 800)) -s "-ac -screen 0 1280x1024x24" pvbatch "$@" 2>"$err" || rc=$?
   cat "$err" >&2
   if [ "$rc" -eq 0 ] || ! grep -qE "X server|GLX|Xvfb|cannot open display" "$err"; then
     exit "$rc"
   fi
-  echo "pvbatch.sh: X server problem (exit $rc), retrying ($attempt/3)" >&2
-  sleep 1
+  echo "pvbatch.sh: X server problem (exit $rc), retrying ($attempt/$attempts)" >&2
+  sleep $((2 * attempt))
 done
 exit "$rc"
