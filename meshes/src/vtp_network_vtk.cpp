@@ -23,6 +23,8 @@
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
 #include <vtkSmartPointer.h>
+#include <vtkXMLDataElement.h>
+#include <vtkXMLDataParser.h>
 #include <vtkXMLPolyDataReader.h>
 
 #include <algorithm>
@@ -156,6 +158,43 @@ void check_declared_counts(const std::string& path, const std::string& content) 
     if (count > max_cells)
       throw InputError(path + ": header declares " + detail::format_double(count) + " " + std::string(cells).substr(8) +
                        ", more than a file of " + std::to_string(content.size()) + " bytes can hold (corrupt header?)");
+  }
+}
+
+/// VTK 9.1's vtkXMLPolyDataReader reads the cell arrays (and cell data) a piece's header declares
+/// without checking that the piece holds them: a file declaring NumberOfVerts="5" with no <Verts>
+/// element crashes it (SEGV in vtkXMLDataReader::ReadPieceData; found by fuzzing, regression input
+/// tests/fuzz/regressions/vtp_network/declared_verts_missing). Check the parsed structure first.
+void check_piece_structure(const std::string& path, vtkXMLDataParser* parser) {
+  vtkXMLDataElement* root = parser ? parser->GetRootElement() : nullptr;
+  vtkXMLDataElement* poly = root ? root->FindNestedElementWithName("PolyData") : nullptr;
+  if (!poly) return;  // the reader has reported it
+  const auto has_array = [](vtkXMLDataElement* e, const std::string& name) {
+    for (int j = 0; e && j < e->GetNumberOfNestedElements(); ++j) {
+      vtkXMLDataElement* a = e->GetNestedElement(j);
+      const char* n = a->GetAttribute("Name");
+      if (std::string(a->GetName()) == "DataArray" && (name.empty() || (n && name == n))) return true;
+    }
+    return false;
+  };
+  int piece_index = 0;
+  for (int i = 0; i < poly->GetNumberOfNestedElements(); ++i) {
+    vtkXMLDataElement* piece = poly->GetNestedElement(i);
+    if (std::string(piece->GetName()) != "Piece") continue;
+    const std::string where = path + ": <Piece> " + std::to_string(piece_index++) + " declares ";
+    long long declared = 0;
+    if (piece->GetScalarAttribute("NumberOfPoints", declared) && declared > 0 &&
+        !has_array(piece->FindNestedElementWithName("Points"), ""))
+      throw InputError(where + "NumberOfPoints=\"" + std::to_string(declared) +
+                       "\" but holds no <Points> element with a DataArray (corrupt file)");
+    for (const char* kind : {"Verts", "Lines", "Strips", "Polys"}) {
+      declared = 0;
+      if (!piece->GetScalarAttribute((std::string("NumberOf") + kind).c_str(), declared) || declared <= 0) continue;
+      vtkXMLDataElement* cells = piece->FindNestedElementWithName(kind);
+      if (!has_array(cells, "connectivity") || !has_array(cells, "offsets"))
+        throw InputError(where + "NumberOf" + kind + "=\"" + std::to_string(declared) + "\" but holds no <" + kind +
+                         "> element with \"connectivity\" and \"offsets\" arrays (corrupt file)");
+    }
   }
 }
 
@@ -508,7 +547,11 @@ Network read_vtp_network(const std::string& path, const NetworkFileOptions& opti
     reader->SetReaderErrorObserver(reader_errors);
     reader->SetParserErrorObserver(reader_errors);
     try {
+      reader->UpdateInformation();  // parses the XML: its structure is checked before any data are read
+      if (reader_errors->errors.empty() && capture.errors().empty()) check_piece_structure(path, reader->GetXMLParser());
       reader->Update();
+    } catch (const InputError&) {
+      throw;
     } catch (const std::bad_alloc&) {
       throw InputError(path + ": corrupt file: its data sizes exhaust memory");
     } catch (const std::exception& e) {  // VTK itself reports by messages; the C++ library may throw

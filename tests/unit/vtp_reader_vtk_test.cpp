@@ -284,6 +284,32 @@ TEST_F(BadVtp, TruncatedFileIsInputError) {
   }
 }
 
+TEST_F(BadVtp, DeclaredCellsOrPointsWithoutTheirElementsAreInputErrorsNotCrashes) {
+  // VTK 9.1 dereferences the elements a piece declares (fuzzing found NumberOfVerts="5" without
+  // <Verts> crashing it): each declared kind must come with its element and arrays.
+  const std::string good = ascii_vtp(kJunctionPoints, kJunctionLines, {{"radius", {1, 2, 3, 5, 7}}});
+  const auto replaced = [&](std::string text, const std::string& from, const std::string& to) {
+    for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+      text.replace(at, from.size(), to);
+    return text;
+  };
+  const auto expect_refused = [&](const std::string& text, const std::string& words) {
+    try {
+      meshes::read_vtp_network(write("declared.vtp", text));
+      ADD_FAILURE() << "accepted a file that should fail with: " << words;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+  };
+  expect_refused(replaced(good, "NumberOfVerts=\"0\"", "NumberOfVerts=\"5\""),
+                 "declares NumberOfVerts=\"5\" but holds no <Verts>");
+  expect_refused(replaced(good, "NumberOfPolys=\"0\"", "NumberOfPolys=\"2\""),
+                 "declares NumberOfPolys=\"2\" but holds no <Polys>");
+  expect_refused(replaced(good, "Lines>", "LinesGone>"), "holds no <Lines> element");
+  expect_refused(replaced(good, "Points>", "PointsGone>"), "missing its Points element");  // VTK says so itself
+  meshes::read_vtp_network(write("declared.vtp", good));  // the unmodified file reads
+}
+
 TEST_F(BadVtp, GarbageAndOtherDatasetTypesAreInputErrors) {
   std::mt19937 random(99);
   for (int trial = 0; trial < 20; ++trial) {
