@@ -307,6 +307,9 @@ TEST_F(BadVtp, DeclaredCellsOrPointsWithoutTheirElementsAreInputErrorsNotCrashes
                  "declares NumberOfPolys=\"2\" but holds no <Polys>");
   expect_refused(replaced(good, "Lines>", "LinesGone>"), "holds no <Lines> element");
   expect_refused(replaced(good, "Points>", "PointsGone>"), "missing its Points element");  // VTK says so itself
+  // An ascii array shorter than its piece's counts (VTK 9.1 crashed on the last such array).
+  expect_refused(replaced(good, "NumberOfLines=\"2\"", "NumberOfLines=\"3\""), "'offsets' holds 2 values");
+  expect_refused(replaced(good, "NumberOfPoints=\"5\"", "NumberOfPoints=\"6\""), "holds 15 values, its piece's 6 points need 18");
   meshes::read_vtp_network(write("declared.vtp", good));  // the unmodified file reads
 }
 
