@@ -330,12 +330,13 @@ TEST(FusedJacobiPcg, PressureSolveGivesTheSamePressuresWithEveryKernelVariant) {
     EXPECT_LE(max_relative_difference(ps, pu), 1e-9);
     EXPECT_LE(max_relative_difference(pc, pu), 1e-9);
     EXPECT_LE(max_relative_difference(psig, pu), 1e-9);
-    // Iterations of the refined solve (measured: equal on all four networks for sell + rcm and csr).
-    for (const LinearSolveReport* r : {&rs, &rc})
-      EXPECT_LE(std::abs(r->iterations - ru.iterations), 1) << r->jacobi_kernels << " " << r->iterations << " vs " << ru.iterations;
-    // Sorting by row length (sigma 256) changes the rounding enough that the refinement loop may run
-    // one more pass on the high-contrast random network (measured 742 vs 642 iterations).
-    EXPECT_LE(std::abs(rsig.iterations - ru.iterations), 2 + ru.iterations / 5) << rsig.iterations << " vs " << ru.iterations;
+    // Iterations of the refined solve. The iterates themselves agree to 1e-12
+    // (FusedJacobiPcg.FollowsTheUnfusedIteratesAndConvergesInTheSameIterations); the number of refinement passes depends on the last bits of the
+    // residual: one more pass on the high-contrast random network (742 vs 642 iterations) for sell with
+    // sigma 256 in the g++ build, and for csr in the clang -O1 ASan build; equal otherwise.
+    for (const LinearSolveReport* r : {&rs, &rc, &rsig})
+      EXPECT_LE(std::abs(r->iterations - ru.iterations), 2 + ru.iterations / 5)
+          << r->jacobi_kernels << " " << r->iterations << " vs " << ru.iterations;
     EXPECT_GT(rs.sell_stored_entries, 0);
   }
   // An unknown kernel name is a clear error.
