@@ -162,6 +162,33 @@ void check_declared_counts(const std::string& path, const std::string& content) 
   }
 }
 
+/// VTK 9.1's vtkXMLDataReader::ReadPieceData words its "Cannot read cell data array" error with the
+/// piece's <PointData> element, a null pointer when the piece has none: any cell-data read failure
+/// (too short, unparseable, corrupt binary) in such a piece crashes it (the third crash of the 1e6
+/// fuzz campaign; regression input cell_array_unparseable_no_point_data). The text VTK parses gets an
+/// empty <PointData></PointData> in every piece without one: nothing else changes (appended-data
+/// offsets count from the <AppendedData> section, which lies after every piece). Returns "" when no
+/// piece lacks one.
+std::string with_point_data_in_every_piece(const std::string& content) {
+  const std::size_t head_end = std::min(content.find("<AppendedData"), content.size());
+  std::string out;
+  std::size_t copied = 0;
+  for (std::size_t at = content.find("<Piece"); at < head_end; at = content.find("<Piece", at + 6)) {
+    const std::size_t tag_end = content.find('>', at);
+    if (tag_end == std::string::npos || tag_end >= head_end) break;
+    if (content[tag_end - 1] == '/') continue;  // <Piece .../>: no data
+    const std::size_t piece_end = content.find("</Piece", tag_end);
+    const std::size_t point_data = content.find("<PointData", tag_end);
+    if (point_data != std::string::npos && point_data < piece_end) continue;
+    out.append(content, copied, tag_end + 1 - copied);
+    out += "<PointData></PointData>";
+    copied = tag_end + 1;
+  }
+  if (copied == 0) return "";
+  out.append(content, copied, std::string::npos);
+  return out;
+}
+
 /// Every ascii DataArray of `section` (only the one named `only`, if given) must hold at least
 /// tuples x NumberOfComponents values; its text is read from the file at the element's position.
 void check_ascii_lengths(const std::string& path, const std::string& content, vtkXMLDataElement* section,
@@ -577,6 +604,11 @@ Network read_vtp_network(const std::string& path, const NetworkFileOptions& opti
       throw InputError(path + ": not a VTK XML PolyData file" +
                        (capture.errors().empty() ? "" : " (" + readable_vtk_message(capture.errors().front()) + ")"));
     reader->SetFileName(path.c_str());
+    const std::string patched = with_point_data_in_every_piece(content);
+    if (!patched.empty()) {
+      reader->ReadFromInputStringOn();
+      reader->SetInputString(patched);
+    }
     reader->AddObserver(vtkCommand::ErrorEvent, reader_errors);
     reader->GetExecutive()->AddObserver(vtkCommand::ErrorEvent, reader_errors);
     reader->SetReaderErrorObserver(reader_errors);
