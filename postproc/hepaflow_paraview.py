@@ -76,6 +76,13 @@ def check_paraview(prog):
     return EXIT_OK
 
 
+def script_main(prog, args, render):
+    """The render scripts' main: --check-paraview, else run_paraview_main."""
+    if args.check_paraview:
+        return check_paraview(prog)
+    return run_paraview_main(prog, render, args)
+
+
 def run_paraview_main(prog, render, args):
     """Call render(pv, args, views); errors become exit codes; the views are deleted first.
 

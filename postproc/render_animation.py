@@ -106,10 +106,7 @@ def render(pv, args, views):
 
 
 def main(argv):
-    args = parse_args(argv)
-    if args.check_paraview:
-        return hp.check_paraview(PROG)
-    return hp.run_paraview_main(PROG, render, args)
+    return hp.script_main(PROG, parse_args(argv), render)
 
 
 if __name__ == "__main__":
